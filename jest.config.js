@@ -1,0 +1,48 @@
+// @ts-check
+/**
+ * Tests by speed and suffix (DESIGN.md): `*.spec.ts` pure and fast, `*.int-spec.ts` against the real
+ * PostgreSQL and Kafka, `*.e2e-spec.ts` against both services running as processes.
+ */
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias}$`,
+    `<rootDir>/${target.replace(/^\.\//, '')}`,
+  ]),
+);
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      target: 'es2022',
+      keepClassNames: true,
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+/** @param {string} displayName @param {string} suffix @param {Partial<import('jest').Config>} extra */
+const project = (displayName, suffix, extra = {}) => ({
+  displayName,
+  rootDir: __dirname,
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra'],
+  testMatch: [`**/*.${suffix}.ts`],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  ...extra,
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    project('unit', 'spec'),
+    project('int', 'int-spec', { slowTestThreshold: 30 }),
+    project('e2e', 'e2e-spec', { slowTestThreshold: 60 }),
+  ],
+};

@@ -1,0 +1,81 @@
+import { AccountEventType, type AccountEvent } from '@tally/contracts';
+import { BusinessRuleViolation, type Decider } from './decider';
+import { MAX_BALANCE, isCurrencyCode, isValidAmount } from './money';
+
+export type AccountCommand =
+  | { type: 'OpenAccount'; accountId: string; ownerId: string; currency: string }
+  | { type: 'DepositMoney'; amount: number }
+  | { type: 'WithdrawMoney'; amount: number }
+  | { type: 'CloseAccount' };
+
+interface ExistingAccount {
+  ownerId: string;
+  currency: string;
+  balance: number;
+}
+
+export type AccountState =
+  | { status: 'none' }
+  | (ExistingAccount & { status: 'open' })
+  | (ExistingAccount & { status: 'closed' });
+
+const refuse = (code: string, detail: string): never => {
+  throw new BusinessRuleViolation(code, detail);
+};
+
+function requireOpen(state: AccountState): asserts state is ExistingAccount & { status: 'open' } {
+  if (state.status === 'none') refuse('account-not-found', 'The account does not exist.');
+  if (state.status === 'closed') refuse('account-closed', 'The account is closed and accepts nothing.');
+}
+
+function requireAmount(amount: number): void {
+  if (!isValidAmount(amount)) refuse('invalid-amount', 'The amount must be a positive integer of minor units.');
+}
+
+export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
+  initialState: { status: 'none' },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case AccountEventType.Opened:
+        return { status: 'open', ownerId: event.data.ownerId, currency: event.data.currency, balance: 0 };
+      case AccountEventType.MoneyDeposited:
+        return state.status === 'none' ? state : { ...state, balance: state.balance + event.data.amount };
+      case AccountEventType.MoneyWithdrawn:
+        return state.status === 'none' ? state : { ...state, balance: state.balance - event.data.amount };
+      case AccountEventType.Closed:
+        return state.status === 'none' ? state : { ...state, status: 'closed' };
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'OpenAccount':
+        if (state.status !== 'none') refuse('account-exists', 'The account already exists.');
+        if (!isCurrencyCode(command.currency)) refuse('invalid-currency', 'Not an ISO 4217 currency code.');
+        return [
+          {
+            type: AccountEventType.Opened,
+            data: { accountId: command.accountId, ownerId: command.ownerId, currency: command.currency },
+          },
+        ];
+      case 'DepositMoney':
+        requireOpen(state);
+        requireAmount(command.amount);
+        if (state.balance + command.amount > MAX_BALANCE)
+          refuse('balance-limit-exceeded', 'The deposit would exceed the largest balance an account can hold.');
+        return [{ type: AccountEventType.MoneyDeposited, data: { amount: command.amount } }];
+      case 'WithdrawMoney':
+        requireOpen(state);
+        requireAmount(command.amount);
+        if (command.amount > state.balance)
+          refuse('insufficient-funds', `The balance (${state.balance}) is less than ${command.amount}.`);
+        return [{ type: AccountEventType.MoneyWithdrawn, data: { amount: command.amount } }];
+      case 'CloseAccount':
+        requireOpen(state);
+        if (state.balance !== 0)
+          refuse('nonzero-balance', `Only an account with zero balance can be closed (balance ${state.balance}).`);
+        return [{ type: AccountEventType.Closed, data: {} }];
+    }
+  },
+};

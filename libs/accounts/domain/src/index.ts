@@ -1,0 +1,3 @@
+export * from './decider';
+export * from './money';
+export * from './account.decider';

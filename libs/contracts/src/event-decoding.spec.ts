@@ -1,0 +1,35 @@
+import { AccountEventType } from './account-events';
+import { decodeEvent, encodeEvent, InvalidEventError } from './event-decoding';
+import type { EventEnvelope } from './event-envelope';
+
+const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
+  eventId: '6f1c2a0e-6a43-4a8e-9d43-3b1f3c1d2e10',
+  type: AccountEventType.MoneyDeposited,
+  schemaVersion: 1,
+  streamId: 'account-a1',
+  streamVersion: 2,
+  occurredAt: '2026-11-28T08:00:00.000Z',
+  data: { amount: 500 },
+  metadata: { correlationId: 'c1', causationId: 'c1' },
+  ...overrides,
+});
+
+describe('event decoding', () => {
+  it('round-trips an envelope', () => {
+    expect(decodeEvent(encodeEvent(envelope()))).toEqual(envelope());
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['a JSON array', '[]'],
+    ['a missing stream version', JSON.stringify({ ...envelope(), streamVersion: undefined })],
+    ['an unknown type', encodeEvent(envelope({ type: 'tally.account.teleported' }))],
+    ['a float amount', encodeEvent(envelope({ data: { amount: 1.5 } }))],
+    ['a string amount', encodeEvent(envelope({ data: { amount: '500' } }))],
+  ])('rejects %s', (_, raw) => {
+    expect(() => decodeEvent(raw)).toThrow(InvalidEventError);
+  });
+
+  it('rejects a message without a value', () => expect(() => decodeEvent(null)).toThrow(InvalidEventError));
+
+});

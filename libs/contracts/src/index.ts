@@ -1,0 +1,5 @@
+export * from './event-envelope';
+export * from './account-events';
+export * from './event-decoding';
+export * from './upcasters';
+export * from './consistency-token';

@@ -1,0 +1,150 @@
+import { Client, type Pool } from 'pg';
+import { EVENTS_APPENDED_CHANNEL, type PostgresEventStore } from '../postgres-event-store';
+import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
+import { Wakeup } from './wakeup';
+
+/** Where relayed events go (the Kafka topic in production). Must resolve only once they are durable. */
+export interface EventPublisher {
+  publish(events: RecordedEvent[]): Promise<void>;
+}
+
+export interface RelayLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxRelayOptions {
+  connectionString: string;
+  pool: Pool;
+  store: PostgresEventStore;
+  publisher: EventPublisher;
+  logger: RelayLogger;
+  /** Relays with the same name elect one leader; the checkpoint is kept per name. */
+  name?: string;
+  batchSize?: number;
+  /** Safety net in case a notification is missed (e.g. across a reconnect). */
+  sweepIntervalMs?: number;
+  /** How often a follower tries to become the leader, and the back-off after a failure. */
+  retryIntervalMs?: number;
+}
+
+/**
+ * Publishes committed events from the store in publication order, at least once.
+ *
+ * - Leadership: a PostgreSQL session advisory lock, held on a dedicated connection, so only one relay
+ *   publishes at a time across all command-service instances; if the leader dies its session ends,
+ *   the lock is released, and a follower takes over.
+ * - At least once: the checkpoint is written only after the publisher has acknowledged a batch, so a
+ *   relay killed between the two republishes that batch; consumers drop the duplicates.
+ * - Prompt: LISTEN on the channel every append notifies, with a periodic sweep as a safety net.
+ */
+export class OutboxRelay {
+  private readonly name: string;
+  private readonly batchSize: number;
+  private readonly sweepIntervalMs: number;
+  private readonly retryIntervalMs: number;
+  private readonly wakeup = new Wakeup();
+  private stopping = false;
+  private running?: Promise<void>;
+  private leader = false;
+  private published = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.name = options.name ?? 'kafka';
+    this.batchSize = options.batchSize ?? 1_000;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
+    this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  get publishedCount(): number {
+    return this.published;
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeup.wake();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.leadWhileConnected();
+      } catch (error) {
+        this.options.logger.error({ err: error, relay: this.name }, 'relay failed; retrying');
+      } finally {
+        this.leader = false;
+      }
+      if (!this.stopping) await this.wakeup.wait(this.retryIntervalMs);
+    }
+  }
+
+  private async leadWhileConnected(): Promise<void> {
+    const session = new Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
+    let sessionError: Error | undefined;
+    session.on('error', (error) => {
+      sessionError = error;
+      this.wakeup.wake();
+    });
+    session.on('notification', () => this.wakeup.wake());
+    await session.connect();
+    try {
+      if (!(await this.becomeLeader(session, () => sessionError))) return;
+      await session.query(`LISTEN ${EVENTS_APPENDED_CHANNEL}`);
+      let position = await this.loadCheckpoint(session);
+      this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
+      while (!this.stopping && !sessionError) {
+        const batch = await this.options.store.readAllAfter(position, this.batchSize);
+        if (batch.length === 0) {
+          await this.wakeup.wait(this.sweepIntervalMs);
+          continue;
+        }
+        await this.options.publisher.publish(batch);
+        position = batch[batch.length - 1].position;
+        // Written on the lock-holding session: if that session is gone, so is our leadership.
+        await this.saveCheckpoint(session, position);
+        this.published += batch.length;
+      }
+      if (sessionError) throw sessionError;
+    } finally {
+      await session.end().catch(() => undefined);
+    }
+  }
+
+  private async becomeLeader(session: Client, failed: () => Error | undefined): Promise<boolean> {
+    while (!this.stopping && !failed()) {
+      const { rows } = await session.query('SELECT pg_try_advisory_lock(hashtext($1)) AS acquired', [
+        `relay:${this.name}`,
+      ]);
+      if (rows[0].acquired) return (this.leader = true);
+      await this.wakeup.wait(this.retryIntervalMs);
+    }
+    return false;
+  }
+
+  private async loadCheckpoint(session: Client): Promise<StorePosition> {
+    const { rows } = await session.query(
+      `SELECT transaction_id::text AS "transactionId", global_position::text AS "globalPosition"
+       FROM relay_checkpoints WHERE relay = $1`,
+      [this.name],
+    );
+    return rows[0] ?? START_OF_STORE;
+  }
+
+  private async saveCheckpoint(session: Client, position: StorePosition): Promise<void> {
+    await session.query(
+      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()`,
+      [this.name, position.transactionId, position.globalPosition],
+    );
+  }
+}

@@ -1,0 +1,3 @@
+export * from './kafka-config';
+export * from './topics';
+export * from './kafka-event-publisher';
