@@ -31,3 +31,7 @@ export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> =
 
 /** The stream an account's events live in. */
 export const accountStreamId = (accountId: string): string => `account-${accountId}`;
+
+/** The account id inside an account stream id; undefined for any other stream. */
+export const accountIdOfStream = (streamId: string): string | undefined =>
+  streamId.startsWith('account-') ? streamId.slice('account-'.length) : undefined;

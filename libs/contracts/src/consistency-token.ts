@@ -18,8 +18,12 @@ export function encodeConsistencyToken(point: ConsistencyPoint): string {
 export function decodeConsistencyToken(token: string): ConsistencyPoint | undefined {
   if (token.length === 0 || token.length > 512) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; v?: unknown };
-    if (typeof parsed.s !== 'string' || !Number.isSafeInteger(parsed.v) || (parsed.v as number) < 1) return undefined;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      v?: unknown;
+    };
+    if (typeof parsed.s !== 'string' || !Number.isSafeInteger(parsed.v) || (parsed.v as number) < 1)
+      return undefined;
     return { streamId: parsed.s, version: parsed.v as number };
   } catch {
     return undefined;

@@ -31,5 +31,4 @@ describe('event decoding', () => {
   });
 
   it('rejects a message without a value', () => expect(() => decodeEvent(null)).toThrow(InvalidEventError));
-
 });

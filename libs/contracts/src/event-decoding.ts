@@ -9,15 +9,25 @@ export class InvalidEventError extends Error {
 
 type Check = (data: Record<string, unknown>) => string | undefined;
 
-const positiveSafeInteger = (field: string): Check => (data) =>
-  Number.isSafeInteger(data[field]) && (data[field] as number) > 0
-    ? undefined
-    : `${field} must be a positive safe integer`;
-const nonEmptyString = (field: string): Check => (data) =>
-  typeof data[field] === 'string' && (data[field] as string).length > 0 ? undefined : `${field} must be a non-empty string`;
+const positiveSafeInteger =
+  (field: string): Check =>
+  (data) =>
+    Number.isSafeInteger(data[field]) && (data[field] as number) > 0
+      ? undefined
+      : `${field} must be a positive safe integer`;
+const nonEmptyString =
+  (field: string): Check =>
+  (data) =>
+    typeof data[field] === 'string' && (data[field] as string).length > 0
+      ? undefined
+      : `${field} must be a non-empty string`;
 
 const dataChecks: Record<AccountEvent['type'], Check[]> = {
-  [AccountEventType.Opened]: [nonEmptyString('accountId'), nonEmptyString('ownerId'), nonEmptyString('currency')],
+  [AccountEventType.Opened]: [
+    nonEmptyString('accountId'),
+    nonEmptyString('ownerId'),
+    nonEmptyString('currency'),
+  ],
   [AccountEventType.MoneyDeposited]: [positiveSafeInteger('amount')],
   [AccountEventType.MoneyWithdrawn]: [positiveSafeInteger('amount')],
   [AccountEventType.Closed]: [],
@@ -29,7 +39,16 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /** Serialises an envelope for the topic; fields of richer objects (store positions) stay behind. */
 export const encodeEvent = (event: EventEnvelope): string => {
   const { eventId, type, schemaVersion, streamId, streamVersion, occurredAt, data, metadata } = event;
-  return JSON.stringify({ eventId, type, schemaVersion, streamId, streamVersion, occurredAt, data, metadata });
+  return JSON.stringify({
+    eventId,
+    type,
+    schemaVersion,
+    streamId,
+    streamVersion,
+    occurredAt,
+    data,
+    metadata,
+  });
 };
 
 /**

@@ -5,7 +5,10 @@ describe('upcasters', () => {
     registerUpcaster('tally.spec.thing', 1, ({ amt }) => ({ amount: amt }));
     registerUpcaster('tally.spec.thing', 2, (data) => ({ ...data, source: 'unknown' }));
     const event = { type: 'tally.spec.thing', schemaVersion: 1, data: { amt: 7 } };
-    expect(upcast(event as never)).toMatchObject({ schemaVersion: 3, data: { amount: 7, source: 'unknown' } });
+    expect(upcast(event as never)).toMatchObject({
+      schemaVersion: 3,
+      data: { amount: 7, source: 'unknown' },
+    });
   });
 
   it('leaves the latest version alone', () => {

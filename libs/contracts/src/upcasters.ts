@@ -17,7 +17,7 @@ export function registerUpcaster(type: string, fromVersion: number, upcaster: Up
 
 export function upcast<E extends EventEnvelope>(event: E): E {
   let current = event;
-  for (let next = upcasters.get(key(current.type, current.schemaVersion)); next; ) {
+  for (let next = upcasters.get(key(current.type, current.schemaVersion)); next;) {
     current = {
       ...current,
       data: next(current.data as Record<string, unknown>),

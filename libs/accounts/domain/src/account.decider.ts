@@ -15,9 +15,7 @@ interface ExistingAccount {
 }
 
 export type AccountState =
-  | { status: 'none' }
-  | (ExistingAccount & { status: 'open' })
-  | (ExistingAccount & { status: 'closed' });
+  { status: 'none' } | (ExistingAccount & { status: 'open' }) | (ExistingAccount & { status: 'closed' });
 
 const refuse = (code: string, detail: string): never => {
   throw new BusinessRuleViolation(code, detail);
@@ -29,7 +27,8 @@ function requireOpen(state: AccountState): asserts state is ExistingAccount & { 
 }
 
 function requireAmount(amount: number): void {
-  if (!isValidAmount(amount)) refuse('invalid-amount', 'The amount must be a positive integer of minor units.');
+  if (!isValidAmount(amount))
+    refuse('invalid-amount', 'The amount must be a positive integer of minor units.');
 }
 
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
@@ -63,7 +62,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
         requireOpen(state);
         requireAmount(command.amount);
         if (state.balance + command.amount > MAX_BALANCE)
-          refuse('balance-limit-exceeded', 'The deposit would exceed the largest balance an account can hold.');
+          refuse(
+            'balance-limit-exceeded',
+            'The deposit would exceed the largest balance an account can hold.',
+          );
         return [{ type: AccountEventType.MoneyDeposited, data: { amount: command.amount } }];
       case 'WithdrawMoney':
         requireOpen(state);
@@ -74,7 +76,10 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'CloseAccount':
         requireOpen(state);
         if (state.balance !== 0)
-          refuse('nonzero-balance', `Only an account with zero balance can be closed (balance ${state.balance}).`);
+          refuse(
+            'nonzero-balance',
+            `Only an account with zero balance can be closed (balance ${state.balance}).`,
+          );
         return [{ type: AccountEventType.Closed, data: {} }];
     }
   },

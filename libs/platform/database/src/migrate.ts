@@ -8,7 +8,11 @@ type MigrationClass = new () => MigrationInterface;
  * Runs TypeORM migrations (never `synchronize`). Several instances may start at once, so a
  * session advisory lock makes one of them migrate while the others wait and then find nothing to do.
  */
-export async function runMigrations(url: string, migrations: MigrationClass[], lockName: string): Promise<void> {
+export async function runMigrations(
+  url: string,
+  migrations: MigrationClass[],
+  lockName: string,
+): Promise<void> {
   const lock = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await lock.connect();
   const dataSource = new DataSource({

@@ -4,7 +4,12 @@ import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from './migrations/1764316800000-create-event-store';
 import { PostgresEventStore } from './postgres-event-store';
-import { START_OF_STORE, WrongExpectedVersionError, type NewEvent, type RecordedEvent } from './recorded-event';
+import {
+  START_OF_STORE,
+  WrongExpectedVersionError,
+  type NewEvent,
+  type RecordedEvent,
+} from './recorded-event';
 
 const newEvent = (type: string, data: unknown = {}): NewEvent => ({
   eventId: randomUUID(),
@@ -74,7 +79,9 @@ describe('PostgresEventStore', () => {
     await expect(store.append(stream, 'account', 5, [newEvent('tally.test.b')])).rejects.toBeInstanceOf(
       WrongExpectedVersionError,
     );
-    await expect(store.append(`account-${randomUUID()}`, 'account', 1, [newEvent('x')])).rejects.toMatchObject({
+    await expect(
+      store.append(`account-${randomUUID()}`, 'account', 1, [newEvent('x')]),
+    ).rejects.toMatchObject({
       actualVersion: 0,
     });
     expect(await store.readStream(stream)).toHaveLength(1);
@@ -87,9 +94,9 @@ describe('PostgresEventStore', () => {
       Array.from({ length: 8 }, () => store.append(stream, 'account', 1, [newEvent('tally.test.race')])),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name)).toEqual(
-      Array(7).fill('WrongExpectedVersionError'),
-    );
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.name),
+    ).toEqual(Array(7).fill('WrongExpectedVersionError'));
     expect(await store.readStream(stream)).toHaveLength(2);
   });
 
@@ -101,7 +108,9 @@ describe('PostgresEventStore', () => {
     const slow = await pool.connect();
     const slowStream = `account-${randomUUID()}`;
     await slow.query('BEGIN');
-    await slow.query(`INSERT INTO streams (stream_id, stream_type, version) VALUES ($1, 'account', 1)`, [slowStream]);
+    await slow.query(`INSERT INTO streams (stream_id, stream_type, version) VALUES ($1, 'account', 1)`, [
+      slowStream,
+    ]);
     await slow.query(
       `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata, occurred_at)
        VALUES ($1, 1, $2, 'tally.test.slow', 1, '{}', '{"correlationId":"c","causationId":"c"}', now())`,

@@ -92,7 +92,12 @@ export class PostgresEventStore {
    * Appends events to a stream that must be at `expectedVersion` (0 for a new stream).
    * Returns the stream's new version; throws WrongExpectedVersionError if it moved.
    */
-  async append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): Promise<number> {
+  async append(
+    streamId: string,
+    streamType: string,
+    expectedVersion: number,
+    events: NewEvent[],
+  ): Promise<number> {
     if (events.length === 0) return expectedVersion;
     const columns = [
       events.map((e) => e.eventId),
@@ -105,7 +110,12 @@ export class PostgresEventStore {
     const { rows } =
       expectedVersion === 0
         ? await this.pool.query(APPEND_TO_NEW_STREAM, [streamId, streamType, 0, events.length, ...columns])
-        : await this.pool.query(APPEND_TO_EXISTING_STREAM, [streamId, expectedVersion, events.length, ...columns]);
+        : await this.pool.query(APPEND_TO_EXISTING_STREAM, [
+            streamId,
+            expectedVersion,
+            events.length,
+            ...columns,
+          ]);
     if (rows[0].claimed !== 1) {
       throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
     }

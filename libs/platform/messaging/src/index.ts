@@ -1,3 +1,5 @@
 export * from './kafka-config';
 export * from './topics';
 export * from './kafka-event-publisher';
+export * from './kafka.module';
+export * from './dead-letter-publisher';

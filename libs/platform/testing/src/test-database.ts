@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { dropDatabase, ensureDatabase } from '@tally/database';
 
 /** The server integration tests create their throwaway databases on. */
-export const testServerUrl = (): string => process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const testServerUrl = (): string =>
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;

@@ -88,7 +88,10 @@ export class OutboxRelay {
   }
 
   private async leadWhileConnected(): Promise<void> {
-    const session = new Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5_000 });
+    const session = new Client({
+      connectionString: this.options.connectionString,
+      connectionTimeoutMillis: 5_000,
+    });
     let sessionError: Error | undefined;
     session.on('error', (error) => {
       sessionError = error;

@@ -1,0 +1,39 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { AccountsCommandsModule } from '@tally/accounts-commands';
+import { postgresReadiness } from '@tally/database';
+import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
+import { OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
+import { KafkaModule, KafkaReadiness } from '@tally/messaging';
+import type { Pool } from 'pg';
+import type { CommandServiceConfig } from './config';
+
+@Module({})
+export class CommandServiceModule {
+  static register(config: CommandServiceConfig): DynamicModule {
+    return {
+      module: CommandServiceModule,
+      imports: [
+        loggingModule('command-service'),
+        TerminusModule,
+        CqrsModule.forRoot(),
+        KafkaModule.forRoot(config.kafka),
+        EventStoreModule.forRoot({
+          connectionString: config.databaseUrl,
+          poolSize: config.databasePoolSize,
+          relay: config.relay,
+        }),
+        AccountsCommandsModule,
+      ],
+      controllers: [OperationsController],
+      providers: [
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (pool: Pool, kafka: KafkaReadiness) => [postgresReadiness('postgres', pool), kafka],
+          inject: [WRITE_POOL, KafkaReadiness],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
+
+export interface CommandServiceConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  kafka: KafkaSettings;
+  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
+}
+
+const int = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`Not a whole number: ${value}`);
+  return parsed;
+};
+
+export const loadConfig = (env = process.env): CommandServiceConfig => ({
+  host: env.HOST ?? '127.0.0.1',
+  port: int(env.COMMAND_SERVICE_PORT ?? env.PORT, 3001),
+  databaseUrl: env.WRITE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_write',
+  databasePoolSize: int(env.WRITE_DATABASE_POOL_SIZE, 20),
+  kafka: kafkaSettingsFromEnv('tally-command-service', env),
+  relay: {
+    enabled: env.RELAY_ENABLED !== 'false',
+    batchSize: int(env.RELAY_BATCH_SIZE, 1_000),
+    sweepIntervalMs: int(env.RELAY_SWEEP_INTERVAL_MS, 1_000),
+  },
+});

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ensureDatabase, runMigrations } from '@tally/database';
+import { CreateEventStore1764316800000 } from '@tally/event-store';
+import { createHttpApp } from '@tally/http';
+import { createKafka, ensureTopic, nestLogger } from '@tally/messaging';
+import { CommandServiceModule } from './app.module';
+import { loadConfig } from './config';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  await ensureDatabase(config.databaseUrl);
+  await runMigrations(config.databaseUrl, [CreateEventStore1764316800000], 'write');
+  await ensureTopic(
+    createKafka(config.kafka, nestLogger('kafkajs')),
+    config.kafka.topic,
+    config.kafka.partitions,
+  );
+
+  const app = await createHttpApp(CommandServiceModule.register(config), {
+    title: 'Tally command service',
+    description: 'Write API: commands on accounts and transfers, validated against event-sourced aggregates.',
+  });
+  await app.listen({ host: config.host, port: config.port });
+  new Logger('main').log(`command service listening on http://${config.host}:${config.port}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { accountReadModels } from '@tally/accounts-read-models';
+import { OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
+import { KafkaModule, KafkaReadiness } from '@tally/messaging';
+import { ProjectionsModule } from '@tally/projections';
+import { DataSource } from 'typeorm';
+import type { QueryServiceConfig } from './config';
+
+@Module({})
+export class QueryServiceModule {
+  static register(config: QueryServiceConfig): DynamicModule {
+    return {
+      module: QueryServiceModule,
+      imports: [
+        loggingModule('query-service'),
+        TerminusModule,
+        KafkaModule.forRoot(config.kafka),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.databaseUrl,
+          entities: accountReadModels.entities,
+          synchronize: false,
+          logging: ['error'],
+          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5_000 },
+        }),
+        TypeOrmModule.forFeature(accountReadModels.entities),
+        ProjectionsModule.forRoot({
+          groupId: config.groupId,
+          projector: 'accounts',
+          projections: accountReadModels.projections,
+        }),
+      ],
+      controllers: [...accountReadModels.controllers, OperationsController],
+      providers: [
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (dataSource: DataSource, kafka: KafkaReadiness) => [
+            { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
+            kafka,
+          ],
+          inject: [DataSource, KafkaReadiness],
+        },
+      ],
+    };
+  }
+}

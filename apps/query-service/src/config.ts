@@ -1,0 +1,26 @@
+import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
+
+export interface QueryServiceConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  kafka: KafkaSettings;
+  /** Replicas sharing a group share the partitions; a replica set with its own database needs its own group. */
+  groupId: string;
+}
+
+const int = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value ?? fallback);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`Not a whole number: ${value}`);
+  return parsed;
+};
+
+export const loadConfig = (env = process.env): QueryServiceConfig => ({
+  host: env.HOST ?? '127.0.0.1',
+  port: int(env.QUERY_SERVICE_PORT ?? env.PORT, 3002),
+  databaseUrl: env.READ_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_read',
+  databasePoolSize: int(env.READ_DATABASE_POOL_SIZE, 20),
+  kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
+  groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
+});

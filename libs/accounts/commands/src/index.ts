@@ -1,0 +1,2 @@
+export * from './accounts-commands.module';
+export * from './command-pipeline';

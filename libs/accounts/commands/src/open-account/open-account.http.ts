@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { commandContextOf } from '../command-context';
+import { OpenAccount } from './open-account.handler';
+
+export class OpenAccountBody {
+  @ApiProperty({ example: 'alice', description: 'The owner, 1-64 of A-Z a-z 0-9 . _ @ -' })
+  @IsString()
+  @Length(1, 64)
+  @Matches(/^[A-Za-z0-9._@-]+$/, { message: 'ownerId may contain only letters, digits and . _ @ -' })
+  ownerId!: string;
+
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 currency code' })
+  @IsISO4217CurrencyCode()
+  currency!: string;
+}
+
+export class OpenedAccount {
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ example: 1 }) version!: number;
+  @ApiProperty({ description: 'Send as X-Consistency-Token to read your own write' })
+  consistencyToken!: string;
+}
+
+@ApiTags('accounts')
+@Controller('accounts')
+export class OpenAccountHttp {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: OpenedAccount, description: 'Opened; Location names the new account' })
+  async open(
+    @Body() body: OpenAccountBody,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<OpenedAccount> {
+    const accountId = randomUUID();
+    const result = await this.commands.execute(
+      new OpenAccount(accountId, body.ownerId, body.currency, commandContextOf(request)),
+    );
+    void reply.header('location', `/accounts/${accountId}`);
+    return { accountId, ...result };
+  }
+}

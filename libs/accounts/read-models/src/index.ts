@@ -1,0 +1,2 @@
+export * from './account-read-models';
+export * from './account-summary/account-summary.entity';

@@ -1,0 +1,98 @@
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { KAFKA, KAFKA_SETTINGS, KafkaEventPublisher, nestLogger, type KafkaSettings } from '@tally/messaging';
+import type { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import { PostgresEventStore } from './postgres-event-store';
+import { OutboxRelay } from './relay/outbox-relay';
+
+export const WRITE_POOL = Symbol('WRITE_POOL');
+const OPTIONS = Symbol('EVENT_STORE_OPTIONS');
+
+export interface EventStoreModuleOptions {
+  connectionString: string;
+  poolSize: number;
+  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
+}
+
+/** Runs the relay for the lifetime of the app and drains it before the pool closes. */
+@Injectable()
+export class RelayLifecycle
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  readonly relay: OutboxRelay;
+  private readonly publisher: KafkaEventPublisher;
+
+  constructor(
+    @Inject(OPTIONS) private readonly options: EventStoreModuleOptions,
+    @Inject(WRITE_POOL) private readonly pool: Pool,
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
+    store: PostgresEventStore,
+  ) {
+    this.publisher = new KafkaEventPublisher(kafka, settings.topic);
+    this.relay = new OutboxRelay({
+      connectionString: options.connectionString,
+      pool,
+      store,
+      publisher: this.publisher,
+      logger: nestLogger('OutboxRelay'),
+      batchSize: options.relay.batchSize,
+      sweepIntervalMs: options.relay.sweepIntervalMs,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.options.relay.enabled) this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.publisher.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** The write database: a pool, the event store on it, and the outbox relay that drains it to Kafka. */
+@Module({})
+export class EventStoreModule {
+  static forRoot(options: EventStoreModuleOptions): DynamicModule {
+    return {
+      module: EventStoreModule,
+      global: true,
+      providers: [
+        { provide: OPTIONS, useValue: options },
+        {
+          provide: WRITE_POOL,
+          useFactory: () => {
+            const pool = new Pool({
+              connectionString: options.connectionString,
+              max: options.poolSize,
+              connectionTimeoutMillis: 5_000,
+            });
+            // An idle connection dropped by the server must not crash the process; the next query reconnects.
+            pool.on('error', (error) => nestLogger('WritePool').warn({ err: error }, 'idle connection lost'));
+            return pool;
+          },
+        },
+        {
+          provide: PostgresEventStore,
+          useFactory: (pool: Pool) => new PostgresEventStore(pool),
+          inject: [WRITE_POOL],
+        },
+        RelayLifecycle,
+      ],
+      exports: [WRITE_POOL, PostgresEventStore, RelayLifecycle],
+    };
+  }
+}

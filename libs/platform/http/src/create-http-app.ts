@@ -1,0 +1,51 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { CORRELATION_HEADER, correlationIdOf } from './correlation';
+import { instrumentHttp } from './http-metrics';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { createValidationPipe } from './validation';
+
+export interface HttpAppOptions {
+  title: string;
+  description: string;
+  /** Request bodies larger than this are refused with 413 before they are parsed. */
+  bodyLimitBytes?: number;
+}
+
+/**
+ * The one way both services build their HTTP app, so they share error format, validation,
+ * correlation ids, metrics and OpenAPI docs (/docs, /docs-json).
+ */
+export async function createHttpApp(
+  module: Type | DynamicModule,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
+    genReqId: correlationIdOf,
+    // The framework's logger is pino via nestjs-pino; Fastify's own would log every request twice.
+    logger: false,
+  });
+  // JSON is the only body the APIs accept; anything else is a 415, not a body to guess at.
+  adapter.getInstance().removeContentTypeParser(['text/plain']);
+  instrumentHttp(adapter.getInstance());
+  adapter.getInstance().addHook('onSend', async (request, reply) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

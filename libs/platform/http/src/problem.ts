@@ -1,0 +1,32 @@
+import { HttpException } from '@nestjs/common';
+
+/**
+ * An RFC 9457 problem. `code` is the stable, machine-readable part clients switch on; `title` and
+ * `detail` are for people and may change.
+ */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+export const problemType = (code: string): string => `urn:tally:problem:${code}`;
+
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super({ code, title, detail, ...extensions }, status);
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new ProblemException(404, 'not-found', 'Not found', `${what} ${id} does not exist.`);

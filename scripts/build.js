@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Compiles apps/ and libs/ to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
+// Path aliases come from tsconfig.base.json, the single place they are declared.
+const fs = require('node:fs');
+const path = require('node:path');
+const swc = require('@swc/core');
+
+const root = path.resolve(__dirname, '..');
+const outDir = path.join(root, 'dist');
+const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
+const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || file.endsWith('given-when-then.ts');
+
+function* sources(dir) {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* sources(full);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(entry.name)) yield full;
+  }
+}
+
+async function build() {
+  const started = Date.now();
+  fs.rmSync(outDir, { recursive: true, force: true });
+  const files = ['apps', 'libs'].flatMap((dir) => [...sources(path.join(root, dir))]);
+  await Promise.all(
+    files.map(async (file) => {
+      const { code, map } = await swc.transformFile(file, {
+        swcrc: false,
+        sourceMaps: true,
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          target: 'es2022',
+          keepClassNames: true,
+          baseUrl: root,
+          paths: compilerOptions.paths,
+          transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+        },
+        module: { type: 'commonjs', strictMode: true },
+      });
+      const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, `${code}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
+      fs.writeFileSync(`${target}.map`, map);
+    }),
+  );
+  console.log(`built ${files.length} files into dist/ in ${Date.now() - started} ms`);
+}
+
+build().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
