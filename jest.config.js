@@ -26,13 +26,20 @@ const swc = [
   },
 ];
 
+const swcJs = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+];
+
 /** @param {string} displayName @param {string} suffix @param {Partial<import('jest').Config>} extra */
 const project = (displayName, suffix, extra = {}) => ({
   displayName,
   rootDir: __dirname,
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/infra'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/e2e'],
   testMatch: [`**/*.${suffix}.ts`],
-  transform: { '^.+\\.ts$': swc },
+  // NestJS 12 ships ES modules only; Jest on Node 20 cannot require them, so SWC turns them into CommonJS.
+  transform: { '^.+\\.ts$': swc, '^.+\\.js$': swcJs },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   ...extra,

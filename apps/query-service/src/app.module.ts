@@ -30,6 +30,7 @@ export class QueryServiceModule {
           groupId: config.groupId,
           projector: 'accounts',
           projections: accountReadModels.projections,
+          sessionTimeoutMs: config.sessionTimeoutMs,
         }),
       ],
       controllers: [...accountReadModels.controllers, OperationsController],

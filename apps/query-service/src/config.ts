@@ -8,6 +8,8 @@ export interface QueryServiceConfig {
   kafka: KafkaSettings;
   /** Replicas sharing a group share the partitions; a replica set with its own database needs its own group. */
   groupId: string;
+  /** Time after which a crashed replica's partitions move to the others (Kafka's minimum is 6 s). */
+  sessionTimeoutMs: number;
 }
 
 const int = (value: string | undefined, fallback: number): number => {
@@ -23,4 +25,5 @@ export const loadConfig = (env = process.env): QueryServiceConfig => ({
   databasePoolSize: int(env.READ_DATABASE_POOL_SIZE, 20),
   kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
   groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
+  sessionTimeoutMs: int(env.KAFKA_SESSION_TIMEOUT_MS, 10_000),
 });

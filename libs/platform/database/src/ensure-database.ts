@@ -2,6 +2,7 @@ import { Client } from 'pg';
 
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505'; // two creators racing on pg_database
+const OBJECT_IN_USE = '55006';
 
 /** Fails fast instead of hanging when no server answers. */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -53,6 +54,17 @@ export async function dropDatabase(url: string): Promise<void> {
   });
   await client.connect();
   try {
+    // A pool's end() resolves before the server has seen its connections go; wait for them briefly
+    // rather than force-terminating them under a client that would then report an error.
+    for (let attempt = 0; attempt < 30; attempt++) {
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== OBJECT_IN_USE) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   } finally {
     await client.end();

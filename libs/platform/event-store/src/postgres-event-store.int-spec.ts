@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { runMigrations } from '@tally/database';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from './migrations/1764316800000-create-event-store';
 import { PostgresEventStore } from './postgres-event-store';
@@ -141,8 +141,14 @@ describe('PostgresEventStore', () => {
         }
       }),
     );
-    const all = await readEverything(store);
-    const ours = all.filter((e) => streams.includes(e.streamId));
+    // Transaction ids are cluster-wide: a transaction still open in another database (a parallel test
+    // creating its database, say) holds the reader back until it ends. Late, never lost.
+    const ours = await eventually(async () => {
+      const all = await readEverything(store);
+      const mine = all.filter((e) => streams.includes(e.streamId));
+      expect(mine).toHaveLength(100);
+      return mine;
+    });
     expect(new Set(ours.map((e) => e.eventId)).size).toBe(100);
     for (const stream of streams) {
       expect(ours.filter((e) => e.streamId === stream).map((e) => e.streamVersion)).toEqual([1, 2, 3, 4, 5]);

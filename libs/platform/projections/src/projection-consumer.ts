@@ -17,6 +17,11 @@ export interface ProjectionConsumerOptions {
   logger: KafkaLogger;
   /** Called when the consumer has stopped for good; the process should exit and be restarted. */
   onFatal(error: Error): void;
+  /**
+   * How long the group waits for a silent member before moving its partitions to the others.
+   * Shorter means faster takeover after a crash, longer tolerates longer pauses (GC, slow batches).
+   */
+  sessionTimeoutMs?: number;
 }
 
 export class StreamGapError extends Error {
@@ -44,8 +49,8 @@ export class ProjectionConsumer {
   constructor(private readonly options: ProjectionConsumerOptions) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
       maxWaitTimeInMs: 250,
       retry: { retries: 10 },
     });

@@ -19,6 +19,7 @@ export interface ProjectionsModuleOptions {
   groupId: string;
   projector: string;
   projections: () => Projection[];
+  sessionTimeoutMs: number;
 }
 
 /**
@@ -43,6 +44,7 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
       projector: options.projector,
       dataSource,
       projections: options.projections(),
+      sessionTimeoutMs: options.sessionTimeoutMs,
       logger: nestLogger('ProjectionConsumer'),
       onFatal: (error) => {
         new Logger('ProjectionConsumer').fatal({ err: error }, 'projection consumer stopped; exiting');

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export type ServiceName = 'command-service' | 'query-service';
+
+const portVariable: Record<ServiceName, string> = {
+  'command-service': 'COMMAND_SERVICE_PORT',
+  'query-service': 'QUERY_SERVICE_PORT',
+};
+
+const workspaceRoot = path.resolve(__dirname, '../../../..');
+const entryOf = (name: ServiceName) => {
+  // From source (tests) or from dist/ (npm start): both resolve to the built entry point.
+  const root = path.basename(workspaceRoot) === 'dist' ? path.dirname(workspaceRoot) : workspaceRoot;
+  return path.join(root, 'dist', 'apps', name, 'src', 'main.js');
+};
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  url: string;
+  child: ChildProcess;
+  /** The last lines the service printed, for failure messages. */
+  output(): string;
+  /** SIGTERM (clean shutdown) or SIGKILL (crash); resolves with the exit code or signal. */
+  stop(signal?: NodeJS.Signals): Promise<number | string | null>;
+}
+
+export interface StartServiceOptions {
+  env: Record<string, string>;
+  port?: number;
+  readyTimeoutMs?: number;
+  /** Echo the service's output lines to this process (npm start) instead of only buffering them. */
+  echo?: boolean;
+}
+
+/** Starts a built service as its own process and resolves once /health/ready answers 200. */
+export async function startService(name: ServiceName, options: StartServiceOptions): Promise<ServiceProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, ['--enable-source-maps', entryOf(name)], {
+    env: { ...process.env, ...options.env, [portVariable[name]]: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const remember = (chunk: Buffer) => {
+    if (options.echo) process.stdout.write(chunk);
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 200));
+  };
+  child.stdout?.on('data', remember);
+  child.stderr?.on('data', remember);
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string | null);
+
+  const service: ServiceProcess = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => lines.slice(-40).join('\n'),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  await waitUntilReady(service, exited, options.readyTimeoutMs ?? 60_000);
+  return service;
+}
+
+async function waitUntilReady(
+  service: ServiceProcess,
+  exited: Promise<unknown>,
+  timeoutMs: number,
+): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !gone) {
+    try {
+      const response = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await service.stop('SIGKILL');
+  throw new Error(
+    `${service.name} did not become ready (${gone ? 'it exited' : 'timeout'}):\n${service.output()}`,
+  );
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this machine. Starts the local Kafka broker (unless KAFKA_BROKERS
+// is given), checks PostgreSQL, builds, starts both services, prints their URLs, restarts a service
+// that dies, and on Ctrl-C stops everything it started.
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { startBroker } = require('../infra/kafka/local-broker');
+
+const root = path.resolve(__dirname, '..');
+
+async function main() {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  // Loaded after the build: the helpers are the project's own compiled TypeScript.
+  const { ensureDatabase } = require('../dist/libs/platform/database/src');
+  const { startService } = require('../dist/libs/platform/testing/src/service-process');
+
+  const env = {
+    WRITE_DATABASE_URL: process.env.WRITE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_write',
+    READ_DATABASE_URL: process.env.READ_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_read',
+  };
+  try {
+    await ensureDatabase(env.WRITE_DATABASE_URL);
+    await ensureDatabase(env.READ_DATABASE_URL);
+  } catch (error) {
+    console.error(`\n${error.message}\n`);
+    process.exit(1);
+  }
+
+  let broker;
+  if (process.env.KAFKA_BROKERS) {
+    env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+  } else {
+    broker = await startBroker({ port: Number(process.env.KAFKA_PORT ?? 9092) });
+    env.KAFKA_BROKERS = broker.brokers;
+  }
+
+  const ports = {
+    'command-service': Number(process.env.COMMAND_SERVICE_PORT ?? 3001),
+    'query-service': Number(process.env.QUERY_SERVICE_PORT ?? 3002),
+  };
+  const services = {};
+  let stopping = false;
+
+  const launch = async (name) => {
+    const service = await startService(name, { env, port: ports[name], echo: true });
+    services[name] = service;
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`${name} exited (${code ?? signal}); restarting in 1 s`);
+      setTimeout(() => launch(name).catch(shutdownWith(1)), 1_000);
+    });
+    return service;
+  };
+
+  const shutdownWith = (code) => async (error) => {
+    if (stopping) return;
+    stopping = true;
+    if (error) console.error(error.message ?? error);
+    console.log('\nStopping...');
+    await Promise.all(Object.values(services).map((service) => service.stop()));
+    await broker?.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => shutdownWith(0)());
+  process.once('SIGTERM', () => shutdownWith(0)());
+
+  try {
+    await launch('command-service');
+    await launch('query-service');
+  } catch (error) {
+    return shutdownWith(1)(error);
+  }
+  console.log(`
+Tally is running (Ctrl-C stops everything):
+  write API  ${services['command-service'].url}   docs ${services['command-service'].url}/docs
+  read API   ${services['query-service'].url}   docs ${services['query-service'].url}/docs
+  Kafka      ${env.KAFKA_BROKERS}${broker ? ' (local broker)' : ''}
+  PostgreSQL ${env.WRITE_DATABASE_URL} (write), ${env.READ_DATABASE_URL} (read)
+`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
