@@ -9,6 +9,9 @@ export const AccountEventType = {
   MoneyDeposited: 'tally.account.money-deposited',
   MoneyWithdrawn: 'tally.account.money-withdrawn',
   Closed: 'tally.account.closed',
+  TransferDebited: 'tally.account.transfer-debited',
+  TransferCredited: 'tally.account.transfer-credited',
+  TransferRefunded: 'tally.account.transfer-refunded',
 } as const;
 
 export type AccountOpened = DomainEvent<
@@ -19,7 +22,29 @@ export type MoneyDeposited = DomainEvent<typeof AccountEventType.MoneyDeposited,
 export type MoneyWithdrawn = DomainEvent<typeof AccountEventType.MoneyWithdrawn, { amount: number }>;
 export type AccountClosed = DomainEvent<typeof AccountEventType.Closed, Record<string, never>>;
 
-export type AccountEvent = AccountOpened | MoneyDeposited | MoneyWithdrawn | AccountClosed;
+/** Money leaving the account for a transfer; it is in flight until credited to the target or refunded. */
+export type TransferDebited = DomainEvent<
+  typeof AccountEventType.TransferDebited,
+  { transferId: string; amount: number; toAccountId: string }
+>;
+export type TransferCredited = DomainEvent<
+  typeof AccountEventType.TransferCredited,
+  { transferId: string; amount: number; fromAccountId: string }
+>;
+/** A debited transfer whose credit was refused comes back to its source. */
+export type TransferRefunded = DomainEvent<
+  typeof AccountEventType.TransferRefunded,
+  { transferId: string; amount: number }
+>;
+
+export type AccountEvent =
+  | AccountOpened
+  | MoneyDeposited
+  | MoneyWithdrawn
+  | AccountClosed
+  | TransferDebited
+  | TransferCredited
+  | TransferRefunded;
 
 /** The schema version each account event type is written with today. */
 export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> = {
@@ -27,6 +52,9 @@ export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> =
   [AccountEventType.MoneyDeposited]: 1,
   [AccountEventType.MoneyWithdrawn]: 1,
   [AccountEventType.Closed]: 1,
+  [AccountEventType.TransferDebited]: 1,
+  [AccountEventType.TransferCredited]: 1,
+  [AccountEventType.TransferRefunded]: 1,
 };
 
 /** The stream an account's events live in. */

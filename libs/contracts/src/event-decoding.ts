@@ -1,4 +1,5 @@
 import { AccountEventType, type AccountEvent } from './account-events';
+import { TransferEventType, type TransferEvent } from './transfer-events';
 import type { EventEnvelope } from './event-envelope';
 import { upcast } from './upcasters';
 
@@ -22,7 +23,15 @@ const nonEmptyString =
       ? undefined
       : `${field} must be a non-empty string`;
 
-const dataChecks: Record<AccountEvent['type'], Check[]> = {
+const isBoolean =
+  (field: string): Check =>
+  (data) =>
+    typeof data[field] === 'boolean' ? undefined : `${field} must be a boolean`;
+
+export type KnownEvent = AccountEvent | TransferEvent;
+
+/** Every event type this system knows, and what its data must look like at its latest version. */
+const dataChecks: Record<KnownEvent['type'], Check[]> = {
   [AccountEventType.Opened]: [
     nonEmptyString('accountId'),
     nonEmptyString('ownerId'),
@@ -31,6 +40,27 @@ const dataChecks: Record<AccountEvent['type'], Check[]> = {
   [AccountEventType.MoneyDeposited]: [positiveSafeInteger('amount')],
   [AccountEventType.MoneyWithdrawn]: [positiveSafeInteger('amount')],
   [AccountEventType.Closed]: [],
+  [AccountEventType.TransferDebited]: [
+    nonEmptyString('transferId'),
+    positiveSafeInteger('amount'),
+    nonEmptyString('toAccountId'),
+  ],
+  [AccountEventType.TransferCredited]: [
+    nonEmptyString('transferId'),
+    positiveSafeInteger('amount'),
+    nonEmptyString('fromAccountId'),
+  ],
+  [AccountEventType.TransferRefunded]: [nonEmptyString('transferId'), positiveSafeInteger('amount')],
+  [TransferEventType.Requested]: [
+    nonEmptyString('transferId'),
+    nonEmptyString('fromAccountId'),
+    nonEmptyString('toAccountId'),
+    positiveSafeInteger('amount'),
+    nonEmptyString('currency'),
+  ],
+  [TransferEventType.SourceDebited]: [],
+  [TransferEventType.Completed]: [],
+  [TransferEventType.Failed]: [nonEmptyString('reason'), isBoolean('refunded')],
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -55,7 +85,7 @@ export const encodeEvent = (event: EventEnvelope): string => {
  * Parses and validates a message from the topic, upcasting it to the latest schema version so that
  * projections only ever see the current shape. Throws InvalidEventError on anything malformed.
  */
-export function decodeEvent(raw: string | Buffer | null): EventEnvelope<AccountEvent['type']> {
+export function decodeEvent(raw: string | Buffer | null): EventEnvelope<KnownEvent['type']> {
   if (raw === null) throw new InvalidEventError('message has no value');
   let parsed: unknown;
   try {
@@ -64,11 +94,11 @@ export function decodeEvent(raw: string | Buffer | null): EventEnvelope<AccountE
     throw new InvalidEventError(`message is not JSON: ${(error as Error).message}`);
   }
   const event = upcast(checkEnvelope(parsed));
-  const checks = dataChecks[event.type as AccountEvent['type']];
+  const checks = dataChecks[event.type as KnownEvent['type']];
   if (!checks) throw new InvalidEventError(`unknown event type ${event.type}`);
   const problems = checks.map((check) => check(event.data as Record<string, unknown>)).filter(Boolean);
   if (problems.length > 0) throw new InvalidEventError(`${event.type}: ${problems.join('; ')}`);
-  return event as EventEnvelope<AccountEvent['type']>;
+  return event as EventEnvelope<KnownEvent['type']>;
 }
 
 function checkEnvelope(value: unknown): EventEnvelope {

@@ -1,5 +1,6 @@
 export * from './event-envelope';
 export * from './account-events';
+export * from './transfer-events';
 export * from './event-decoding';
 export * from './upcasters';
 export * from './consistency-token';

@@ -39,8 +39,11 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case AccountEventType.Opened:
         return { status: 'open', ownerId: event.data.ownerId, currency: event.data.currency, balance: 0 };
       case AccountEventType.MoneyDeposited:
+      case AccountEventType.TransferCredited:
+      case AccountEventType.TransferRefunded:
         return state.status === 'none' ? state : { ...state, balance: state.balance + event.data.amount };
       case AccountEventType.MoneyWithdrawn:
+      case AccountEventType.TransferDebited:
         return state.status === 'none' ? state : { ...state, balance: state.balance - event.data.amount };
       case AccountEventType.Closed:
         return state.status === 'none' ? state : { ...state, status: 'closed' };

@@ -34,8 +34,11 @@ export function evolveAccountSummary(
         updatedAt: at,
       };
     case AccountEventType.MoneyDeposited:
+    case AccountEventType.TransferCredited:
+    case AccountEventType.TransferRefunded:
       return moved(event.data.amount);
     case AccountEventType.MoneyWithdrawn:
+    case AccountEventType.TransferDebited:
       return moved(-event.data.amount);
     case AccountEventType.Closed:
       return row && { ...row, status: 'closed', version: event.streamVersion, updatedAt: at };
