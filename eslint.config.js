@@ -57,6 +57,7 @@ module.exports = [
               ],
             },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],

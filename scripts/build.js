@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles apps/ and libs/ to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
+// Compiles apps/, libs/ and bench/ to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
 // Path aliases come from tsconfig.base.json, the single place they are declared.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,7 +21,7 @@ function* sources(dir) {
 async function build() {
   const started = Date.now();
   fs.rmSync(outDir, { recursive: true, force: true });
-  const files = ['apps', 'libs'].flatMap((dir) => [...sources(path.join(root, dir))]);
+  const files = ['apps', 'libs', 'bench'].flatMap((dir) => [...sources(path.join(root, dir))]);
   await Promise.all(
     files.map(async (file) => {
       const { code, map } = await swc.transformFile(file, {
@@ -35,7 +35,8 @@ async function build() {
           paths: compilerOptions.paths,
           transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
         },
-        module: { type: 'commonjs', strictMode: true },
+        // ignoreDynamic keeps `import()` native, for ES-module-only packages with top-level await.
+        module: { type: 'commonjs', strictMode: true, ignoreDynamic: true },
       });
       const target = path.join(outDir, path.relative(root, file)).replace(/\.ts$/, '.js');
       fs.mkdirSync(path.dirname(target), { recursive: true });

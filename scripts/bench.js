@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm run bench [-- scenario...]`: builds, starts the local Kafka broker without the test-only JIT
+// shortcut (unless KAFKA_BROKERS is given), runs the benchmark scenarios and stops the broker.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { startBroker } = require('../infra/kafka/local-broker');
+
+const root = path.resolve(__dirname, '..');
+
+async function main() {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  const broker = process.env.KAFKA_BROKERS ? undefined : await startBroker({ fast: false });
+  try {
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'dist', 'bench', 'src', 'run.js'), ...process.argv.slice(2)],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? broker.brokers,
+          LOG_LEVEL: 'warn',
+          LOG_REQUESTS: 'false',
+        },
+      },
+    );
+    process.exitCode = run.status ?? 1;
+  } finally {
+    await broker?.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
