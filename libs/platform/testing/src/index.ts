@@ -1,3 +1,5 @@
 export * from './test-database';
 export * from './eventually';
 export * from './service-process';
+export * from './postgres-server';
+export * from './fault-proxy';

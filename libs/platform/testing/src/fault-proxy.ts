@@ -1,0 +1,86 @@
+import net from 'node:net';
+import { once } from 'node:events';
+
+export type ProxyMode = 'pass' | 'stall' | 'refuse';
+
+/**
+ * A TCP proxy on loopback between a service and one of its dependencies, for fault injection:
+ * - `cut()` resets every open connection (the dependency "restarted" under the client);
+ * - `mode = 'stall'` keeps connections open but forwards nothing (a hung dependency);
+ * - `mode = 'refuse'` resets new connections as they arrive (the dependency is down);
+ * - `mode = 'pass'` forwards again.
+ */
+export class FaultProxy {
+  private readonly server: net.Server;
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private current: ProxyMode = 'pass';
+  port = 0;
+
+  constructor(
+    private readonly targetPort: number,
+    private readonly targetHost = '127.0.0.1',
+  ) {
+    this.server = net.createServer((client) => this.accept(client));
+  }
+
+  async listen(port = 0): Promise<this> {
+    this.server.listen(port, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  get mode(): ProxyMode {
+    return this.current;
+  }
+
+  set mode(mode: ProxyMode) {
+    this.current = mode;
+    for (const [client, upstream] of this.pairs) {
+      if (mode === 'stall') {
+        client.pause();
+        upstream.pause();
+      } else {
+        client.resume();
+        upstream.resume();
+      }
+    }
+  }
+
+  cut(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    this.pairs.clear();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+
+  private accept(client: net.Socket): void {
+    if (this.current === 'refuse') {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(this.targetPort, this.targetHost);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    if (this.current === 'stall') {
+      client.pause();
+      upstream.pause();
+    }
+    const close = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  }
+}
