@@ -5,3 +5,4 @@ export * from './correlation';
 export * from './operations.controller';
 export * from './create-http-app';
 export * from './logging';
+export * from './dependency-failure';

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDependencyFailure } from './dependency-failure';
 import { ProblemException, problemType, type ProblemBody } from './problem';
 
 const codeByStatus: Record<number, [code: string, title: string]> = {
@@ -16,6 +17,8 @@ const codeByStatus: Record<number, [code: string, title: string]> = {
   429: ['too-many-requests', 'Too many requests'],
   503: ['service-unavailable', 'Service unavailable'],
 };
+
+const RETRY_AFTER_SECONDS = 1;
 
 /** Errors raised by Fastify itself (body parsing, size limits) carry a client status code. */
 const clientStatusOf = (error: unknown): number | undefined => {
@@ -36,7 +39,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(error);
     problem.instance = request.url;
-    if (problem.status >= 500) this.logger.error({ err: error, problem }, 'request failed');
+    if (problem.status === 503) {
+      this.logger.warn({ err: error, problem }, 'dependency unavailable');
+      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    } else if (problem.status >= 500) {
+      this.logger.error({ err: error, problem }, 'request failed');
+    }
     void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
   }
 
@@ -50,6 +58,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...(error.detail === undefined ? {} : { detail: error.detail }),
         ...error.extensions,
       };
+    }
+    if (isDependencyFailure(error)) {
+      return this.generic(
+        503,
+        'dependency-unavailable',
+        'Service unavailable',
+        'A dependency is unreachable; retry shortly.',
+      );
     }
     const status = error instanceof HttpException ? error.getStatus() : clientStatusOf(error);
     if (status === undefined) return this.generic(500, 'internal-error', 'Internal error', undefined);
