@@ -35,7 +35,7 @@ const swcJs = [
 const project = (displayName, suffix, extra = {}) => ({
   displayName,
   rootDir: __dirname,
-  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/e2e'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/e2e', '<rootDir>/infra'],
   testMatch: [`**/*.${suffix}.ts`],
   // NestJS 12 ships ES modules only; Jest on Node 20 cannot require them, so SWC turns them into CommonJS.
   transform: { '^.+\\.ts$': swc, '^.+\\.js$': swcJs },

@@ -181,17 +181,68 @@ function newClusterId() {
   }
 }
 
-async function prepareLogDir(libsDir, logDir, { log }) {
+async function prepareLogDir(libsDir, logDir, { log, scram, propsFile }) {
   if (fs.existsSync(path.join(logDir, 'meta.properties'))) return; // a reused --data-dir keeps its data
+  if (scram) return formatWithScramUsers(libsDir, propsFile, scram);
   const template = await ensureStorageTemplate(libsDir, { log });
   fs.cpSync(template, logDir, { recursive: true });
+}
+
+/**
+ * SCRAM credentials live in the KRaft metadata log, and the only way to have them before the first
+ * start (so that the broker can authenticate to itself) is `format --add-scram`: no shared template.
+ */
+async function formatWithScramUsers(libsDir, propsFile, scram) {
+  const users = Object.entries(scram.users).flatMap(([name, password]) => [
+    '--add-scram',
+    `${scram.mechanism}=[name=${name},password=${password}]`,
+  ]);
+  const result = await runCommand(javaCommand(), [
+    ...baseJvmArgs({ fast: true }),
+    '-cp',
+    classpath(libsDir),
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    newClusterId(),
+    '-c',
+    propsFile,
+    ...users,
+  ]);
+  if (result.code !== 0) {
+    throw new Error(
+      `Formatting Kafka storage with SCRAM users failed (exit ${result.code}):\n${tail(result.output, 40)}`,
+    );
+  }
+}
+
+/**
+ * SASL/SCRAM on the client listener, with KRaft's StandardAuthorizer denying whatever no ACL allows.
+ * The broker talks to itself as the super user; the controller listener stays PLAINTEXT on loopback,
+ * so its anonymous principal must be a super user too.
+ */
+function scramProperties(scram, port, controllerPort) {
+  const superUser = scram.superUser;
+  return {
+    listeners: `SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `SASL_PLAINTEXT://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': scram.mechanism,
+    'sasl.mechanism.inter.broker.protocol': scram.mechanism,
+    [`listener.name.sasl_plaintext.${scram.mechanism.toLowerCase()}.sasl.jaas.config`]: `org.apache.kafka.common.security.scram.ScramLoginModule required username="${superUser}" password="${scram.users[superUser]}";`,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': `User:${superUser};User:ANONYMOUS`,
+    'allow.everyone.if.no.acl.found': false,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Start / stop
 // ---------------------------------------------------------------------------------------------------------
 
-function serverProperties({ port, controllerPort, logDir, extra = {} }) {
+function serverProperties({ port, controllerPort, logDir, scram, extra = {} }) {
+  const security = scram ? scramProperties(scram, port, controllerPort) : {};
   const props = {
     'process.roles': 'broker,controller',
     'node.id': NODE_ID,
@@ -216,6 +267,7 @@ function serverProperties({ port, controllerPort, logDir, extra = {} }) {
     // The log cleaner allocates this buffer on the heap at startup; the 128 MB default is a quarter of
     // our heap. 16 MB still cleans hundreds of thousands of keys per pass, far beyond a test's needs.
     'log.cleaner.dedupe.buffer.size': 16 * 1024 * 1024,
+    ...security,
     ...extra,
   };
   return `${Object.entries(props)
@@ -410,7 +462,14 @@ async function terminate(child, exited, graceMs) {
  * backoff and logs ERRORs that look like real failures in test output. Doing it here, with short
  * retries, is faster and keeps that noise out. kafkajs is optional: without it this is skipped.
  */
-async function primeCoordinators(brokers, { log }) {
+/** kafkajs client settings for the super user of a SCRAM broker. */
+const saslOf = (scram) => ({
+  mechanism: scram.mechanism.toLowerCase(),
+  username: scram.superUser,
+  password: scram.users[scram.superUser],
+});
+
+async function primeCoordinators(brokers, { log, sasl }) {
   let kafkajs;
   try {
     kafkajs = require('kafkajs');
@@ -423,6 +482,7 @@ async function primeCoordinators(brokers, { log }) {
     brokers: [brokers],
     logLevel: kafkajs.logLevel.NOTHING,
     retry,
+    ...(sasl ? { sasl } : {}),
   });
   const admin = kafka.admin();
   const producer = kafka.producer({
@@ -487,7 +547,9 @@ async function freeLoopbackPorts(count) {
  * Starts a single-node KRaft broker+controller on 127.0.0.1 and resolves once it accepts clients.
  * Options: port / controllerPort (0 = any free port), dataDir (default: a temp dir removed on stop),
  * log, fast (default true), timeoutMs (default 60 s), cds (default true), warmUp (default true),
- * properties (extra server.properties).
+ * properties (extra server.properties), scram ({ mechanism: 'SCRAM-SHA-256', users: { name: password },
+ * superUser }: SASL/SCRAM on the client listener with an ACL authorizer; the result then has `sasl`,
+ * the super user's kafkajs settings).
  */
 async function startBroker(options = {}) {
   const {
@@ -500,7 +562,9 @@ async function startBroker(options = {}) {
     cds = true,
     warmUp = true,
     properties = {},
+    scram,
   } = options;
+  if (scram && !scram.users?.[scram.superUser]) throw new Error('scram.superUser must be one of scram.users');
   const verbose = process.env.TALLY_KAFKA_VERBOSE === '1';
   const libsDir = await installBroker({ log });
 
@@ -518,9 +582,9 @@ async function startBroker(options = {}) {
     }
 
     const logDir = path.join(dir, 'logs');
-    await prepareLogDir(libsDir, logDir, { log });
     const propsFile = path.join(dir, 'server.properties');
-    fs.writeFileSync(propsFile, serverProperties({ ...ports, logDir, extra: properties }));
+    fs.writeFileSync(propsFile, serverProperties({ ...ports, logDir, scram, extra: properties }));
+    await prepareLogDir(libsDir, logDir, { log, scram, propsFile });
 
     const broker = await launchWithCdsFallback({
       libsDir,
@@ -536,9 +600,10 @@ async function startBroker(options = {}) {
     });
     if (warmUp) {
       const start = process.hrtime.bigint();
-      await primeCoordinators(broker.brokers, { log });
+      await primeCoordinators(broker.brokers, { log, sasl: scram && saslOf(scram) });
       broker.warmUpMs = Number(process.hrtime.bigint() - start) / 1e6;
     }
+    if (scram) broker.sasl = saslOf(scram);
     return broker;
   } catch (err) {
     if (ownsDataDir) fs.rmSync(dir, { recursive: true, force: true });
