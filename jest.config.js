@@ -37,9 +37,9 @@ const project = (displayName, suffix, extra = {}) => ({
   rootDir: __dirname,
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/e2e', '<rootDir>/infra'],
   testMatch: [`**/*.${suffix}.ts`],
-  // NestJS 12 ships ES modules only; Jest on Node 20 cannot require them, so SWC turns them into CommonJS.
+  // NestJS 12, jose and cookie ship ES modules only; Jest on Node 20 cannot require them, so SWC turns them into CommonJS.
   transform: { '^.+\\.ts$': swc, '^.+\\.js$': swcJs },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|cookie)/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   ...extra,

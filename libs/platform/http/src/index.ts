@@ -6,3 +6,4 @@ export * from './operations.controller';
 export * from './create-http-app';
 export * from './logging';
 export * from './dependency-failure';
+export * from './auth';

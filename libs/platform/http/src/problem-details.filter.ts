@@ -39,6 +39,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(error);
     problem.instance = request.url;
+    if (error instanceof ProblemException) void reply.headers(error.headers);
     if (problem.status === 503) {
       this.logger.warn({ err: error, problem }, 'dependency unavailable');
       void reply.header('retry-after', String(RETRY_AFTER_SECONDS));

@@ -23,6 +23,8 @@ export class ProblemException extends HttpException {
     readonly title: string,
     readonly detail?: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that belong to this problem (e.g. WWW-Authenticate, Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super({ code, title, detail, ...extensions }, status);
   }
