@@ -24,7 +24,7 @@ export class CommandServiceModule {
           poolSize: config.databasePoolSize,
           relay: config.relay,
         }),
-        AccountsCommandsModule,
+        AccountsCommandsModule.register(config.commands),
       ],
       controllers: [OperationsController],
       providers: [

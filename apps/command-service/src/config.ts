@@ -1,3 +1,4 @@
+import type { CommandsOptions } from '@tally/accounts-commands';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 
 export interface CommandServiceConfig {
@@ -7,11 +8,13 @@ export interface CommandServiceConfig {
   databasePoolSize: number;
   kafka: KafkaSettings;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
+  commands: CommandsOptions;
 }
 
-const int = (value: string | undefined, fallback: number): number => {
+const int = (value: string | undefined, fallback: number, min = 0): number => {
   const parsed = Number(value ?? fallback);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`Not a whole number: ${value}`);
+  if (!Number.isSafeInteger(parsed) || parsed < min)
+    throw new Error(`Not a whole number >= ${min}: ${value}`);
   return parsed;
 };
 
@@ -25,5 +28,13 @@ export const loadConfig = (env = process.env): CommandServiceConfig => ({
     enabled: env.RELAY_ENABLED !== 'false',
     batchSize: int(env.RELAY_BATCH_SIZE, 1_000),
     sweepIntervalMs: int(env.RELAY_SWEEP_INTERVAL_MS, 1_000),
+  },
+  commands: {
+    snapshotEvery: int(env.SNAPSHOT_EVERY, 100, 1),
+    idempotencyKeyTtlSeconds: int(env.IDEMPOTENCY_KEY_TTL_SECONDS, 24 * 60 * 60, 1),
+    transfers: {
+      enabled: env.TRANSFERS_ENABLED !== 'false',
+      sweepIntervalMs: int(env.TRANSFERS_SWEEP_INTERVAL_MS, 1_000, 10),
+    },
   },
 });

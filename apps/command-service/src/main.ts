@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ensureDatabase, runMigrations } from '@tally/database';
-import { CreateEventStore1764316800000 } from '@tally/event-store';
+import { writeSideMigrations } from '@tally/accounts-commands';
 import { createHttpApp } from '@tally/http';
 import { createKafka, ensureTopic, nestLogger } from '@tally/messaging';
 import { CommandServiceModule } from './app.module';
@@ -10,7 +10,7 @@ import { loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
-  await runMigrations(config.databaseUrl, [CreateEventStore1764316800000], 'write');
+  await runMigrations(config.databaseUrl, writeSideMigrations, 'write');
   await ensureTopic(
     createKafka(config.kafka, nestLogger('kafkajs')),
     config.kafka.topic,

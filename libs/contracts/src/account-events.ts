@@ -1,7 +1,8 @@
 import type { DomainEvent } from './event-envelope';
 
 /**
- * Account events, schema version 1. Money is an integer amount of minor units (cents) of the
+ * Account events. Every type is at schema version 1 except MoneyDeposited, which is at version 2
+ * (v2 added `source`; v1 events are upcast on read, see account-event-upcasters.ts). Money is an integer amount of minor units (cents) of the
  * account's ISO 4217 currency; never a float.
  */
 export const AccountEventType = {
@@ -18,7 +19,14 @@ export type AccountOpened = DomainEvent<
   typeof AccountEventType.Opened,
   { accountId: string; ownerId: string; currency: string }
 >;
-export type MoneyDeposited = DomainEvent<typeof AccountEventType.MoneyDeposited, { amount: number }>;
+/**
+ * v2: `source` says where the money came from (`api` for a client deposit; free text up to 32
+ * characters, lower-case). Deposits written as v1 read as `source: 'unknown'`.
+ */
+export type MoneyDeposited = DomainEvent<
+  typeof AccountEventType.MoneyDeposited,
+  { amount: number; source: string }
+>;
 export type MoneyWithdrawn = DomainEvent<typeof AccountEventType.MoneyWithdrawn, { amount: number }>;
 export type AccountClosed = DomainEvent<typeof AccountEventType.Closed, Record<string, never>>;
 
@@ -49,7 +57,7 @@ export type AccountEvent =
 /** The schema version each account event type is written with today. */
 export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> = {
   [AccountEventType.Opened]: 1,
-  [AccountEventType.MoneyDeposited]: 1,
+  [AccountEventType.MoneyDeposited]: 2,
   [AccountEventType.MoneyWithdrawn]: 1,
   [AccountEventType.Closed]: 1,
   [AccountEventType.TransferDebited]: 1,

@@ -5,11 +5,11 @@ import type { EventEnvelope } from './event-envelope';
 const envelope = (overrides: Partial<EventEnvelope> = {}): EventEnvelope => ({
   eventId: '6f1c2a0e-6a43-4a8e-9d43-3b1f3c1d2e10',
   type: AccountEventType.MoneyDeposited,
-  schemaVersion: 1,
+  schemaVersion: 2,
   streamId: 'account-a1',
   streamVersion: 2,
   occurredAt: '2026-11-28T08:00:00.000Z',
-  data: { amount: 500 },
+  data: { amount: 500, source: 'api' },
   metadata: { correlationId: 'c1', causationId: 'c1' },
   ...overrides,
 });

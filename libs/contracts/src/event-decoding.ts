@@ -2,6 +2,8 @@ import { AccountEventType, type AccountEvent } from './account-events';
 import { TransferEventType, type TransferEvent } from './transfer-events';
 import type { EventEnvelope } from './event-envelope';
 import { upcast } from './upcasters';
+// Registers the account upcasters wherever events are decoded, even without the package index.
+import './account-event-upcasters';
 
 /** Raised for a message that is not a valid event: the consumer dead-letters it instead of retrying. */
 export class InvalidEventError extends Error {
@@ -37,7 +39,7 @@ const dataChecks: Record<KnownEvent['type'], Check[]> = {
     nonEmptyString('ownerId'),
     nonEmptyString('currency'),
   ],
-  [AccountEventType.MoneyDeposited]: [positiveSafeInteger('amount')],
+  [AccountEventType.MoneyDeposited]: [positiveSafeInteger('amount'), nonEmptyString('source')],
   [AccountEventType.MoneyWithdrawn]: [positiveSafeInteger('amount')],
   [AccountEventType.Closed]: [],
   [AccountEventType.TransferDebited]: [

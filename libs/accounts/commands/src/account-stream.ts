@@ -7,4 +7,5 @@ export const accountStream = (accountId: string): StreamOf<AccountState> => ({
   streamType: 'account',
   decider: accountDecider as StreamOf<AccountState>['decider'],
   schemaVersionOf: (type) => currentAccountSchemaVersion[type as AccountEvent['type']],
+  snapshotKind: 'account-state@1',
 });

@@ -1,20 +1,62 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AccountHistoryHttp } from './account-history/account-history.http';
+import { GetAccountHistoryHandler } from './account-history/account-history.handler';
+import { CloseAccountHandler } from './close-account/close-account.handler';
+import { CloseAccountHttp } from './close-account/close-account.http';
 import { CommandErrorsInterceptor } from './command-errors.interceptor';
 import { CommandPipeline } from './command-pipeline';
+import { COMMANDS_OPTIONS, defaultCommandsOptions, type CommandsOptions } from './commands-options';
 import { DepositMoneyHandler } from './deposit-money/deposit-money.handler';
 import { DepositMoneyHttp } from './deposit-money/deposit-money.http';
+import { IdempotencyKeyCleanup } from './idempotency/idempotency-key-cleanup';
+import { IdempotencyKeys } from './idempotency/idempotency-keys';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { OpenAccountHandler } from './open-account/open-account.handler';
 import { OpenAccountHttp } from './open-account/open-account.http';
+import { RequestTransferHandler } from './request-transfer/request-transfer.handler';
+import { RequestTransferHttp } from './request-transfer/request-transfer.http';
+import { TransferProcessManager } from './transfer-process/transfer-process-manager';
+import { TransferWorker } from './transfer-process/transfer-worker';
+import { TransfersInFlight } from './transfer-process/transfers-in-flight';
+import { WithdrawMoneyHandler } from './withdraw-money/withdraw-money.handler';
+import { WithdrawMoneyHttp } from './withdraw-money/withdraw-money.http';
 
-/** The write side's use cases. Expects a PostgresEventStore provider from the composition root. */
-@Module({
-  controllers: [OpenAccountHttp, DepositMoneyHttp],
-  providers: [
-    CommandPipeline,
-    OpenAccountHandler,
-    DepositMoneyHandler,
-    { provide: APP_INTERCEPTOR, useClass: CommandErrorsInterceptor },
-  ],
-})
-export class AccountsCommandsModule {}
+/**
+ * The write side's use cases. Expects the EventStoreModule (pool, store, transaction scope) from the
+ * composition root, and CqrsModule.forRoot().
+ */
+@Module({})
+export class AccountsCommandsModule {
+  static register(options: Partial<CommandsOptions> = {}): DynamicModule {
+    return {
+      module: AccountsCommandsModule,
+      controllers: [
+        OpenAccountHttp,
+        DepositMoneyHttp,
+        WithdrawMoneyHttp,
+        CloseAccountHttp,
+        RequestTransferHttp,
+        AccountHistoryHttp,
+      ],
+      providers: [
+        { provide: COMMANDS_OPTIONS, useValue: { ...defaultCommandsOptions, ...options } },
+        CommandPipeline,
+        OpenAccountHandler,
+        DepositMoneyHandler,
+        WithdrawMoneyHandler,
+        CloseAccountHandler,
+        RequestTransferHandler,
+        GetAccountHistoryHandler,
+        IdempotencyKeys,
+        IdempotencyInterceptor,
+        IdempotencyKeyCleanup,
+        TransfersInFlight,
+        TransferProcessManager,
+        TransferWorker,
+        { provide: APP_INTERCEPTOR, useClass: CommandErrorsInterceptor },
+      ],
+      exports: [CommandPipeline, TransferWorker, TransferProcessManager, TransfersInFlight, IdempotencyKeys],
+    };
+  }
+}

@@ -1,29 +1,34 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { BusinessRuleViolation } from '@tally/accounts-domain';
 import { ProblemException } from '@tally/http';
+import type { FastifyRequest } from 'fastify';
 import { catchError, type Observable } from 'rxjs';
 import { VersionConflictError } from './command-pipeline';
 
 /** Maps refusals of the domain and of the store onto the public problem codes. */
 @Injectable()
 export class CommandErrorsInterceptor implements NestInterceptor {
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const accountInPath = typeof (request.params as Record<string, unknown> | undefined)?.id === 'string';
     return next.handle().pipe(
       catchError((error: unknown) => {
-        throw toProblem(error);
+        throw toProblem(error, accountInPath);
       }),
     );
   }
 }
 
-function toProblem(error: unknown): unknown {
+function toProblem(error: unknown, accountInPath: boolean): unknown {
   if (error instanceof VersionConflictError) {
     return new ProblemException(409, 'version-conflict', 'Version conflict', error.message, {
       currentVersion: error.currentVersion,
     });
   }
   if (!(error instanceof BusinessRuleViolation)) return error;
-  if (error.code === 'account-not-found')
+  // The account named by the URL is a missing resource (404); one named in the body of a transfer
+  // is a rule the request broke (422).
+  if (error.code === 'account-not-found' && accountInPath)
     return new ProblemException(404, error.code, 'Not found', error.detail);
   return new ProblemException(422, error.code, 'Business rule violated', error.detail);
 }

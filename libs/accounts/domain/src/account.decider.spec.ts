@@ -4,7 +4,10 @@ import { given } from './given-when-then';
 import { MAX_AMOUNT } from './money';
 
 const opened: AccountEvent = { type: T.Opened, data: { accountId: 'a1', ownerId: 'alice', currency: 'EUR' } };
-const deposited = (amount: number): AccountEvent => ({ type: T.MoneyDeposited, data: { amount } });
+const deposited = (amount: number, source = 'api'): AccountEvent => ({
+  type: T.MoneyDeposited,
+  data: { amount, source },
+});
 const withdrawn = (amount: number): AccountEvent => ({ type: T.MoneyWithdrawn, data: { amount } });
 const closed: AccountEvent = { type: T.Closed, data: {} };
 const account = (history: AccountEvent[]) => given(accountDecider, history);
@@ -30,6 +33,10 @@ describe('account decider', () => {
       account([opened])
         .when({ type: 'DepositMoney', amount: 500 })
         .then([deposited(500)]));
+    it('records where the money came from', () =>
+      account([opened])
+        .when({ type: 'DepositMoney', amount: 5, source: 'cash' })
+        .then([deposited(5, 'cash')]));
     it('refuses an account that does not exist', () =>
       account([]).when({ type: 'DepositMoney', amount: 1 }).thenRefused('account-not-found'));
     it('refuses a closed account', () =>
@@ -67,6 +74,52 @@ describe('account decider', () => {
         .thenRefused('nonzero-balance'));
     it('refuses to close twice', () =>
       account([opened, closed]).when({ type: 'CloseAccount' }).thenRefused('account-closed'));
+  });
+
+  describe('transfer steps', () => {
+    const debit = { type: 'DebitForTransfer', transferId: 't1', amount: 300, toAccountId: 'a2' } as const;
+    const credit = { type: 'CreditForTransfer', transferId: 't1', amount: 300, fromAccountId: 'a2' } as const;
+    const refund = { type: 'RefundTransfer', transferId: 't1', amount: 300 } as const;
+    const debited: AccountEvent = {
+      type: T.TransferDebited,
+      data: { transferId: 't1', amount: 300, toAccountId: 'a2' },
+    };
+
+    it('debits the source of a transfer', () =>
+      account([opened, deposited(500)])
+        .when(debit)
+        .then([debited]));
+    it('never debits below zero', () =>
+      account([opened, deposited(299)])
+        .when(debit)
+        .thenRefused('insufficient-funds'));
+    it('refuses to debit a closed account', () =>
+      account([opened, closed]).when(debit).thenRefused('account-closed'));
+    it('credits the target of a transfer', () =>
+      account([opened])
+        .when(credit)
+        .then([{ type: T.TransferCredited, data: { transferId: 't1', amount: 300, fromAccountId: 'a2' } }]));
+    it('refuses to credit a closed account (the transfer is then refunded)', () =>
+      account([opened, closed]).when(credit).thenRefused('account-closed'));
+    it('refuses a credit past the largest balance', () =>
+      account([opened, deposited(Number.MAX_SAFE_INTEGER - 10)])
+        .when(credit)
+        .thenRefused('balance-limit-exceeded'));
+    it('refunds even an account that closed while its money was in flight', () =>
+      account([opened, deposited(300), debited, closed])
+        .when(refund)
+        .then([{ type: T.TransferRefunded, data: { transferId: 't1', amount: 300 } }]));
+    it('counts a debit out of the balance and a refund back in', () => {
+      expect(account([opened, deposited(500), debited]).state).toMatchObject({ balance: 200 });
+      expect(
+        account([
+          opened,
+          deposited(500),
+          debited,
+          { type: T.TransferRefunded, data: { transferId: 't1', amount: 300 } },
+        ]).state,
+      ).toMatchObject({ balance: 500 });
+    });
   });
 
   it('folds history into the balance', () => {

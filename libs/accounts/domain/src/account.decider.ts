@@ -4,9 +4,13 @@ import { MAX_BALANCE, isCurrencyCode, isValidAmount } from './money';
 
 export type AccountCommand =
   | { type: 'OpenAccount'; accountId: string; ownerId: string; currency: string }
-  | { type: 'DepositMoney'; amount: number }
+  | { type: 'DepositMoney'; amount: number; source?: string }
   | { type: 'WithdrawMoney'; amount: number }
-  | { type: 'CloseAccount' };
+  | { type: 'CloseAccount' }
+  // Issued by the transfer process manager, never by a client directly.
+  | { type: 'DebitForTransfer'; transferId: string; amount: number; toAccountId: string }
+  | { type: 'CreditForTransfer'; transferId: string; amount: number; fromAccountId: string }
+  | { type: 'RefundTransfer'; transferId: string; amount: number };
 
 interface ExistingAccount {
   ownerId: string;
@@ -29,6 +33,16 @@ function requireOpen(state: AccountState): asserts state is ExistingAccount & { 
 function requireAmount(amount: number): void {
   if (!isValidAmount(amount))
     refuse('invalid-amount', 'The amount must be a positive integer of minor units.');
+}
+
+function requireRoomFor(state: ExistingAccount, amount: number): void {
+  if (state.balance + amount > MAX_BALANCE)
+    refuse('balance-limit-exceeded', 'The credit would exceed the largest balance an account can hold.');
+}
+
+function requireFunds(state: ExistingAccount, amount: number): void {
+  if (amount > state.balance)
+    refuse('insufficient-funds', `The balance (${state.balance}) is less than ${amount}.`);
 }
 
 export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState> = {
@@ -64,17 +78,17 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case 'DepositMoney':
         requireOpen(state);
         requireAmount(command.amount);
-        if (state.balance + command.amount > MAX_BALANCE)
-          refuse(
-            'balance-limit-exceeded',
-            'The deposit would exceed the largest balance an account can hold.',
-          );
-        return [{ type: AccountEventType.MoneyDeposited, data: { amount: command.amount } }];
+        requireRoomFor(state, command.amount);
+        return [
+          {
+            type: AccountEventType.MoneyDeposited,
+            data: { amount: command.amount, source: command.source ?? 'api' },
+          },
+        ];
       case 'WithdrawMoney':
         requireOpen(state);
         requireAmount(command.amount);
-        if (command.amount > state.balance)
-          refuse('insufficient-funds', `The balance (${state.balance}) is less than ${command.amount}.`);
+        requireFunds(state, command.amount);
         return [{ type: AccountEventType.MoneyWithdrawn, data: { amount: command.amount } }];
       case 'CloseAccount':
         requireOpen(state);
@@ -84,6 +98,32 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
             `Only an account with zero balance can be closed (balance ${state.balance}).`,
           );
         return [{ type: AccountEventType.Closed, data: {} }];
+      case 'DebitForTransfer': {
+        requireOpen(state);
+        requireAmount(command.amount);
+        requireFunds(state, command.amount);
+        const { transferId, amount, toAccountId } = command;
+        return [{ type: AccountEventType.TransferDebited, data: { transferId, amount, toAccountId } }];
+      }
+      case 'CreditForTransfer': {
+        requireOpen(state);
+        requireAmount(command.amount);
+        requireRoomFor(state, command.amount);
+        const { transferId, amount, fromAccountId } = command;
+        return [{ type: AccountEventType.TransferCredited, data: { transferId, amount, fromAccountId } }];
+      }
+      case 'RefundTransfer':
+        // Never refused once the account exists: the money already left it, and refusing the way
+        // back would destroy it. (An account can close while a debit of its last cent is in flight;
+        // then the refund lands on the closed account, visible and accounted for.)
+        if (state.status === 'none') refuse('account-not-found', 'The account does not exist.');
+        requireAmount(command.amount);
+        return [
+          {
+            type: AccountEventType.TransferRefunded,
+            data: { transferId: command.transferId, amount: command.amount },
+          },
+        ];
     }
   },
 };

@@ -1,3 +1,4 @@
 export * from './decider';
 export * from './money';
 export * from './account.decider';
+export * from './transfer.decider';

@@ -12,9 +12,13 @@ import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { PostgresEventStore } from './postgres-event-store';
 import { OutboxRelay } from './relay/outbox-relay';
+import { registerRelayMetrics } from './relay/relay-metrics';
+import { TransactionScope } from './transaction-scope';
 
 export const WRITE_POOL = Symbol('WRITE_POOL');
-const OPTIONS = Symbol('EVENT_STORE_OPTIONS');
+/** The module's options, for components that need their own session (e.g. a leader loop). */
+export const EVENT_STORE_OPTIONS = Symbol('EVENT_STORE_OPTIONS');
+const OPTIONS = EVENT_STORE_OPTIONS;
 
 export interface EventStoreModuleOptions {
   connectionString: string;
@@ -50,6 +54,7 @@ export class RelayLifecycle
   }
 
   onApplicationBootstrap(): void {
+    registerRelayMetrics(this.relay);
     if (this.options.relay.enabled) this.relay.start();
   }
 
@@ -90,9 +95,14 @@ export class EventStoreModule {
           useFactory: (pool: Pool) => new PostgresEventStore(pool),
           inject: [WRITE_POOL],
         },
+        {
+          provide: TransactionScope,
+          useFactory: (pool: Pool) => new TransactionScope(pool),
+          inject: [WRITE_POOL],
+        },
         RelayLifecycle,
       ],
-      exports: [WRITE_POOL, PostgresEventStore, RelayLifecycle],
+      exports: [WRITE_POOL, OPTIONS, PostgresEventStore, TransactionScope, RelayLifecycle],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { upcast } from '@tally/contracts';
-import type { Pool } from 'pg';
+import type { Queryable } from './queryable';
 import {
+  DuplicateEventError,
   type NewEvent,
   type RecordedEvent,
   type StorePosition,
@@ -85,8 +86,11 @@ const toRecordedEvent = (row: EventRow): RecordedEvent =>
     recordedAt: row.recorded_at.toISOString(),
   });
 
+const UNIQUE_VIOLATION = '23505';
+
 export class PostgresEventStore {
-  constructor(private readonly pool: Pool) {}
+  /** `db` is the pool, or a transaction's connection when the append must commit with other rows. */
+  constructor(private readonly db: Queryable) {}
 
   /**
    * Appends events to a stream that must be at `expectedVersion` (0 for a new stream).
@@ -107,15 +111,21 @@ export class PostgresEventStore {
       events.map((e) => JSON.stringify(e.metadata)),
       events.map((e) => e.occurredAt.toISOString()),
     ];
-    const { rows } =
-      expectedVersion === 0
-        ? await this.pool.query(APPEND_TO_NEW_STREAM, [streamId, streamType, 0, events.length, ...columns])
-        : await this.pool.query(APPEND_TO_EXISTING_STREAM, [
+    const { rows } = await this.db
+      .query(
+        expectedVersion === 0 ? APPEND_TO_NEW_STREAM : APPEND_TO_EXISTING_STREAM,
+        expectedVersion === 0
+          ? [streamId, streamType, 0, events.length, ...columns]
+          : [streamId, expectedVersion, events.length, ...columns],
+      )
+      .catch((error: { code?: string; constraint?: string }) => {
+        if (error.code === UNIQUE_VIOLATION && error.constraint === 'events_event_id_key')
+          throw new DuplicateEventError(
             streamId,
-            expectedVersion,
-            events.length,
-            ...columns,
-          ]);
+            events.map((e) => e.eventId),
+          );
+        throw error;
+      });
     if (rows[0].claimed !== 1) {
       throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
     }
@@ -124,12 +134,18 @@ export class PostgresEventStore {
 
   /** The stream's current version; 0 when it does not exist. */
   async streamVersion(streamId: string): Promise<number> {
-    const { rows } = await this.pool.query('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
+    const { rows } = await this.db.query('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
     return rows[0]?.version ?? 0;
   }
 
+  /** Whether an event with this id was ever appended: how a retried process step knows it already ran. */
+  async hasEvent(eventId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId]);
+    return rowCount === 1;
+  }
+
   async readStream(streamId: string, fromVersion = 1, limit = 10_000): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
+    const { rows } = await this.db.query<EventRow>(
       `SELECT ${eventColumns} FROM events WHERE stream_id = $1 AND stream_version >= $2
        ORDER BY stream_version LIMIT $3`,
       [streamId, fromVersion, limit],
@@ -138,7 +154,7 @@ export class PostgresEventStore {
   }
 
   async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(READ_ALL_AFTER, [
+    const { rows } = await this.db.query<EventRow>(READ_ALL_AFTER, [
       position.transactionId,
       position.globalPosition,
       limit,

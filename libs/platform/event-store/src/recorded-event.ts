@@ -33,3 +33,17 @@ export class WrongExpectedVersionError extends Error {
     super(`Stream ${streamId} is at version ${actualVersion}, not the expected ${expectedVersion}`);
   }
 }
+
+/**
+ * An append carried an event id that is already stored. Commands that must not apply twice (the steps
+ * of a transfer) use deterministic event ids, so this means "already done", never "lost".
+ */
+export class DuplicateEventError extends Error {
+  override readonly name = 'DuplicateEventError';
+  constructor(
+    readonly streamId: string,
+    readonly eventIds: string[],
+  ) {
+    super(`An event with one of the ids ${eventIds.join(', ')} is already stored`);
+  }
+}

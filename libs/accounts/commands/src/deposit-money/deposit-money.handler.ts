@@ -7,6 +7,7 @@ export class DepositMoney extends Command<WriteResult> {
   constructor(
     readonly accountId: string,
     readonly amount: number,
+    readonly source: string | undefined,
     readonly context: CommandContext,
   ) {
     super();
@@ -17,7 +18,7 @@ export class DepositMoney extends Command<WriteResult> {
 export class DepositMoneyHandler implements ICommandHandler<DepositMoney, WriteResult> {
   constructor(private readonly pipeline: CommandPipeline) {}
 
-  execute({ accountId, amount, context }: DepositMoney): Promise<WriteResult> {
-    return this.pipeline.run(accountStream(accountId), { type: 'DepositMoney', amount }, context);
+  execute({ accountId, amount, source, context }: DepositMoney): Promise<WriteResult> {
+    return this.pipeline.run(accountStream(accountId), { type: 'DepositMoney', amount, source }, context);
   }
 }

@@ -1,11 +1,24 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { commandContextOf } from '../command-context';
-import { MoneyAmountBody } from '../money-amount.dto';
+import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountIdPipe } from '../account-id.pipe';
+import { AccountWriteDocs } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
+import { commandContextOf } from '../command-context';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { JsonObjectBody } from '../json-object-body';
+import { MoneyAmountBody } from '../money-amount.dto';
+import { sendWriteHeaders } from '../write-response';
 import { DepositMoney } from './deposit-money.handler';
+
+export class DepositMoneyBody extends MoneyAmountBody {
+  @ApiPropertyOptional({ example: 'cash', description: 'Where the money came from (default "api")' })
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,32}$/, { message: 'source must be 1-32 of a-z 0-9 -' })
+  source?: string;
+}
 
 @ApiTags('accounts')
 @Controller('accounts/:id/deposits')
@@ -14,15 +27,19 @@ export class DepositMoneyHttp {
 
   @Post()
   @HttpCode(200)
-  @ApiOkResponse({ type: AccountWritten })
+  @Idempotent()
+  @JsonObjectBody()
+  @AccountWriteDocs()
+  @ApiOkResponse({ type: AccountWritten, description: 'Deposited; ETag is the new version' })
   async deposit(
-    @Param('id', ParseUUIDPipe) accountId: string,
-    @Body() body: MoneyAmountBody,
+    @Param('id', AccountIdPipe) accountId: string,
+    @Body() body: DepositMoneyBody,
     @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountWritten> {
-    const result = await this.commands.execute(
-      new DepositMoney(accountId, body.amount, commandContextOf(request)),
-    );
+    const command = new DepositMoney(accountId, body.amount, body.source, commandContextOf(request));
+    const result = await this.commands.execute(command);
+    sendWriteHeaders(reply, result);
     return { accountId, ...result };
   }
 }

@@ -5,6 +5,9 @@ import { ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandContextOf } from '../command-context';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { JsonObjectBody } from '../json-object-body';
+import { sendWriteHeaders } from '../write-response';
 import { OpenAccount } from './open-account.handler';
 
 export class OpenAccountBody {
@@ -33,6 +36,8 @@ export class OpenAccountHttp {
 
   @Post()
   @HttpCode(201)
+  @Idempotent()
+  @JsonObjectBody()
   @ApiCreatedResponse({ type: OpenedAccount, description: 'Opened; Location names the new account' })
   async open(
     @Body() body: OpenAccountBody,
@@ -44,6 +49,7 @@ export class OpenAccountHttp {
       new OpenAccount(accountId, body.ownerId, body.currency, commandContextOf(request)),
     );
     void reply.header('location', `/accounts/${accountId}`);
+    sendWriteHeaders(reply, result);
     return { accountId, ...result };
   }
 }

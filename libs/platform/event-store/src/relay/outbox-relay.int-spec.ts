@@ -142,7 +142,8 @@ describe('OutboxRelay → Kafka', () => {
     expect(sample.headers).toMatchObject({
       [EventHeaders.eventId]: sample.event.eventId,
       [EventHeaders.eventType]: 'tally.account.money-deposited',
-      [EventHeaders.schemaVersion]: '1',
+      // Stored as v1, published upcast: the store deserialises every event to its latest version.
+      [EventHeaders.schemaVersion]: '2',
       [EventHeaders.correlationId]: 'corr-1',
     });
   });

@@ -64,6 +64,20 @@ export class OutboxRelay {
     return this.published;
   }
 
+  /**
+   * Committed events not yet acknowledged by the publisher (from the stored checkpoint, so any
+   * instance can answer, leader or not). Counts rows, so it costs a scan of the backlog itself.
+   */
+  async backlog(): Promise<number> {
+    const checkpoint = await this.loadCheckpoint(this.options.pool);
+    const { rows } = await this.options.pool.query(
+      `SELECT count(*)::text AS backlog FROM events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [checkpoint.transactionId, checkpoint.globalPosition],
+    );
+    return Number(rows[0].backlog);
+  }
+
   start(): void {
     this.running ??= this.run();
   }
@@ -133,7 +147,7 @@ export class OutboxRelay {
     return false;
   }
 
-  private async loadCheckpoint(session: Client): Promise<StorePosition> {
+  private async loadCheckpoint(session: Pick<Client, 'query'>): Promise<StorePosition> {
     const { rows } = await session.query(
       `SELECT transaction_id::text AS "transactionId", global_position::text AS "globalPosition"
        FROM relay_checkpoints WHERE relay = $1`,

@@ -1,0 +1,69 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { EventMetadata } from '@tally/contracts';
+import { notFound } from '@tally/http';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { AccountIdPipe } from '../account-id.pipe';
+import { GetAccountHistory } from './account-history.handler';
+
+const MAX_PAGE = 1_000;
+
+export class AccountHistoryParams {
+  @ApiPropertyOptional({ default: 1, description: 'First stream version to return' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  fromVersion = 1;
+
+  @ApiPropertyOptional({ default: 100, maximum: MAX_PAGE })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  limit = 100;
+}
+
+export class AuditedEvent {
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ example: 'tally.account.money-deposited' }) type!: string;
+  @ApiProperty({ description: 'Always the latest schema version (older events are upcast)' })
+  schemaVersion!: number;
+  @ApiProperty() streamVersion!: number;
+  @ApiProperty({ format: 'date-time' }) occurredAt!: string;
+  @ApiProperty({ format: 'date-time' }) recordedAt!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
+  @ApiProperty({ description: 'correlationId, causationId, actor' }) metadata!: EventMetadata;
+}
+
+export class AccountHistory {
+  @ApiProperty({ format: 'uuid' }) accountId!: string;
+  @ApiProperty({ description: 'The stream version now' }) version!: number;
+  @ApiProperty({ type: [AuditedEvent] }) events!: AuditedEvent[];
+  @ApiProperty({ nullable: true, type: String, description: 'The next page, or null at the end' })
+  next!: string | null;
+}
+
+@ApiTags('accounts')
+@Controller('accounts/:id/events')
+export class AccountHistoryHttp {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get()
+  @ApiOkResponse({ type: AccountHistory, description: 'The account stream with metadata, oldest first' })
+  async history(
+    @Param('id', AccountIdPipe) accountId: string,
+    @Query() { fromVersion, limit }: AccountHistoryParams,
+  ): Promise<AccountHistory> {
+    const page = await this.queries.execute(new GetAccountHistory(accountId, fromVersion, limit));
+    if (!page) throw notFound('Account', accountId);
+    const events = page.events.map(({ position: _position, streamId: _streamId, ...event }) => event);
+    const last = events.at(-1)?.streamVersion ?? page.version;
+    const next =
+      last < page.version ? `/accounts/${accountId}/events?fromVersion=${last + 1}&limit=${limit}` : null;
+    return { accountId, version: page.version, events, next };
+  }
+}

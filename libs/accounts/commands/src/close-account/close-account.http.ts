@@ -1,0 +1,38 @@
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountIdPipe } from '../account-id.pipe';
+import { AccountWriteDocs } from '../account-write-headers';
+import { AccountWritten } from '../account-written.dto';
+import { commandContextOf } from '../command-context';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { JsonObjectBody, NoFieldsPipe } from '../json-object-body';
+import { sendWriteHeaders } from '../write-response';
+import { CloseAccount } from './close-account.handler';
+
+@ApiTags('accounts')
+@Controller('accounts/:id/close')
+export class CloseAccountHttp {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @HttpCode(200)
+  @Idempotent()
+  @JsonObjectBody()
+  @AccountWriteDocs()
+  @ApiOkResponse({
+    type: AccountWritten,
+    description: 'Closed (only at zero balance: else 422 nonzero-balance)',
+  })
+  async close(
+    @Param('id', AccountIdPipe) accountId: string,
+    @Body(NoFieldsPipe) _body: unknown, // no body, or {}: closing takes no parameters
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AccountWritten> {
+    const result = await this.commands.execute(new CloseAccount(accountId, commandContextOf(request)));
+    sendWriteHeaders(reply, result);
+    return { accountId, ...result };
+  }
+}

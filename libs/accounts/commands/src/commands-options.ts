@@ -1,0 +1,21 @@
+/** Settings of the write side's use cases, from the composition root (see the lib's README). */
+export interface CommandsOptions {
+  /** A stream's state is snapshotted once this many events were folded on top of its last snapshot. */
+  snapshotEvery: number;
+  /** How long an idempotency key answers retries; expired keys are deleted hourly. */
+  idempotencyKeyTtlSeconds: number;
+  transfers: {
+    /** Runs the transfer process manager in this instance (one leads at a time across instances). */
+    enabled: boolean;
+    /** Safety-net sweep for unfinished transfers, besides the wake-up on each new transfer. */
+    sweepIntervalMs: number;
+  };
+}
+
+export const COMMANDS_OPTIONS = Symbol('COMMANDS_OPTIONS');
+
+export const defaultCommandsOptions: CommandsOptions = {
+  snapshotEvery: 100,
+  idempotencyKeyTtlSeconds: 24 * 60 * 60,
+  transfers: { enabled: true, sweepIntervalMs: 1_000 },
+};

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { CommandTestApp } from '../command-test-app';
+import { IdempotencyKeys } from './idempotency-keys';
+
+jest.setTimeout(30_000);
+
+describe('Idempotency-Key', () => {
+  const t = new CommandTestApp('idempotency', { idempotencyKeyTtlSeconds: 2 });
+  const key = () => ({ 'idempotency-key': randomUUID() });
+  const eventCount = async (accountId: string) =>
+    (await t.query('SELECT count(*)::int AS n FROM events WHERE stream_id = $1', [`account-${accountId}`]))[0]
+      .n;
+
+  beforeAll(() => t.start());
+  afterAll(() => t.stop());
+
+  it('answers a retry with the original status, body and headers, and appends nothing', async () => {
+    const headers = key();
+    const first = await t.post('/accounts', { ownerId: 'carol', currency: 'EUR' }, headers);
+    const retry = await t.post('/accounts', { currency: 'EUR', ownerId: 'carol' }, headers); // same JSON, other order
+    expect(first.status).toBe(201);
+    expect(retry).toMatchObject({ status: 201, body: first.body });
+    expect(retry.headers).toMatchObject({
+      location: first.headers.location,
+      etag: '"1"',
+      'idempotent-replayed': 'true',
+    });
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect(
+      await t.query("SELECT 1 FROM streams WHERE stream_type = 'account' AND stream_id = $1", [
+        `account-${first.body.accountId}`,
+      ]),
+    ).toHaveLength(1);
+    expect(
+      (await t.query("SELECT count(*)::int AS n FROM events WHERE data->>'ownerId' = 'carol'"))[0].n,
+    ).toBe(1);
+  });
+
+  it('refuses the same key with a different body (422 idempotency-key-reused)', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    expect((await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers)).status).toBe(200);
+    const reused = await t.post(`/accounts/${id}/deposits`, { amount: 6 }, headers);
+    expect(reused).toMatchObject({ status: 422, body: { code: 'idempotency-key-reused' } });
+    expect(await eventCount(id)).toBe(2);
+  });
+
+  it('scopes keys per route and account', async () => {
+    const [a, b] = [await t.openAccount('EUR', 100), await t.openAccount('EUR', 100)];
+    const headers = key();
+    expect((await t.post(`/accounts/${a}/deposits`, { amount: 5 }, headers)).body.accountId).toBe(a);
+    expect((await t.post(`/accounts/${b}/deposits`, { amount: 5 }, headers)).body.accountId).toBe(b);
+    expect((await t.post(`/accounts/${a}/withdrawals`, { amount: 5 }, headers)).status).toBe(200);
+    expect([await eventCount(a), await eventCount(b)]).toEqual([4, 3]);
+  });
+
+  it('lets concurrent duplicates append once and all get the same answer', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => t.post(`/accounts/${id}/deposits`, { amount: 7 }, headers)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    expect(await eventCount(id)).toBe(2);
+  });
+
+  it('remembers only acknowledged writes: a refusal leaves no key, so a retry is decided afresh', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    expect((await t.post(`/accounts/${id}/withdrawals`, { amount: 5 }, headers)).body.code).toBe(
+      'insufficient-funds',
+    );
+    await t.post(`/accounts/${id}/deposits`, { amount: 5 });
+    expect(await t.post(`/accounts/${id}/withdrawals`, { amount: 5 }, headers)).toMatchObject({
+      status: 200,
+      body: { version: 3 },
+    });
+  });
+
+  it('refuses a malformed key', async () => {
+    const id = await t.openAccount('EUR');
+    for (const bad of ['', 'x'.repeat(256), 'with space'])
+      expect(
+        (await t.post(`/accounts/${id}/deposits`, { amount: 1 }, { 'idempotency-key': bad })).body,
+      ).toMatchObject({
+        status: 400,
+        code: 'invalid-idempotency-key',
+      });
+  });
+
+  it('stores the key in the transaction of the events: a key is never without its events', async () => {
+    const rows = await t.query(`
+      SELECT k.key, k.body->>'accountId' AS account, k.body->>'version' AS version,
+        (SELECT count(*) FROM events e WHERE e.stream_id = 'account-' || (k.body->>'accountId')
+           AND e.stream_version = (k.body->>'version')::int) AS matching
+      FROM idempotency_keys k WHERE (k.body->>'accountId') IS NOT NULL`);
+    expect(rows.length).toBeGreaterThan(3);
+    for (const row of rows) expect(row).toMatchObject({ matching: '1' });
+  });
+
+  it('expires keys after the TTL and deletes them in the cleanup', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    await t.post(`/accounts/${id}/deposits`, { amount: 1 }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await t.post(`/accounts/${id}/deposits`, { amount: 2 }, headers)).status).toBe(200); // a new request
+    expect(await eventCount(id)).toBe(3);
+    expect(await t.app.get(IdempotencyKeys).deleteExpired()).toBeGreaterThan(0);
+    expect(await t.query('SELECT 1 FROM idempotency_keys WHERE expires_at <= now()')).toHaveLength(0);
+  });
+
+  it('answers a retry the same way after a restart', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    const first = await t.post(`/accounts/${id}/deposits`, { amount: 9 }, headers);
+    await t.stop(false);
+    await t.start(t.db);
+    const retry = await t.post(`/accounts/${id}/deposits`, { amount: 9 }, headers);
+    expect(retry).toMatchObject({ status: 200, body: first.body });
+    expect(await eventCount(id)).toBe(2);
+  });
+});

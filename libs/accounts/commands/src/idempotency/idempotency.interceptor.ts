@@ -1,0 +1,96 @@
+import {
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import { ApiHeader } from '@nestjs/swagger';
+import { TransactionScope } from '@tally/event-store';
+import { ProblemException } from '@tally/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { IdempotencyKeys, type StoredResponse } from './idempotency-keys';
+import { requestHashOf } from './request-hash';
+
+const acceptableKey = /^[\x21-\x7e]{1,255}$/;
+/** Response headers that are part of the outcome and must be replayed with it. */
+const replayedHeaders = ['location', 'etag'];
+
+/**
+ * `Idempotency-Key`: the request runs in one transaction that first claims the key, then appends
+ * the events, then stores the response; a retry with the same key and body gets that response and
+ * appends nothing, even after a restart. A refused request (4xx) or a failure rolls everything back,
+ * the key included, so a retry is decided afresh: only acknowledged writes are remembered.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly keys: IdempotencyKeys,
+    private readonly transaction: TransactionScope,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return next.handle();
+    if (typeof key !== 'string' || !acceptableKey.test(key))
+      throw new ProblemException(
+        400,
+        'invalid-idempotency-key',
+        'Invalid Idempotency-Key header',
+        'An Idempotency-Key is 1 to 255 visible ASCII characters, e.g. a UUID.',
+      );
+    const scope = `${request.method} ${request.url.split('?')[0]}`;
+    const requestHash = requestHashOf(request.body);
+    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
+
+    return from(
+      this.transaction.run(async () => {
+        const claim = await this.keys.claim(scope, key, requestHash);
+        if (claim.outcome === 'replay')
+          return replay(reply, claim.response, claim.requestHash === requestHash);
+        // handle() is called inside the transaction's async context, so the handler writes on it.
+        const body = await lastValueFrom(next.handle());
+        const headers = Object.fromEntries(
+          replayedHeaders.flatMap((name) =>
+            reply.hasHeader(name) ? [[name, String(reply.getHeader(name))]] : [],
+          ),
+        );
+        await this.keys.complete(scope, key, { status, headers, body });
+        return body;
+      }),
+    );
+  }
+}
+
+function replay(reply: FastifyReply, response: StoredResponse, sameRequest: boolean): unknown {
+  if (!sameRequest)
+    throw new ProblemException(
+      422,
+      'idempotency-key-reused',
+      'Idempotency key reused',
+      'This Idempotency-Key was already used with a different request body on this route.',
+    );
+  for (const [name, value] of Object.entries(response.headers)) void reply.header(name, value);
+  void reply.header('idempotent-replayed', 'true');
+  return response.body;
+}
+
+/** Marks a write route as accepting `Idempotency-Key` (and documents the header). */
+export const Idempotent = () =>
+  applyDecorators(
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Makes a retry safe: the same key and body within 24 h returns the first response and changes nothing; ' +
+        'the same key with another body is refused (422 idempotency-key-reused). Scoped to the route and account.',
+    }),
+  );

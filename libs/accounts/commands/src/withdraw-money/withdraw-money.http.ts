@@ -1,0 +1,38 @@
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccountIdPipe } from '../account-id.pipe';
+import { AccountWriteDocs } from '../account-write-headers';
+import { AccountWritten } from '../account-written.dto';
+import { commandContextOf } from '../command-context';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { JsonObjectBody } from '../json-object-body';
+import { MoneyAmountBody } from '../money-amount.dto';
+import { sendWriteHeaders } from '../write-response';
+import { WithdrawMoney } from './withdraw-money.handler';
+
+@ApiTags('accounts')
+@Controller('accounts/:id/withdrawals')
+export class WithdrawMoneyHttp {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post()
+  @HttpCode(200)
+  @Idempotent()
+  @JsonObjectBody()
+  @AccountWriteDocs()
+  @ApiOkResponse({ type: AccountWritten, description: 'Withdrawn; ETag is the new version' })
+  async withdraw(
+    @Param('id', AccountIdPipe) accountId: string,
+    @Body() body: MoneyAmountBody,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AccountWritten> {
+    const result = await this.commands.execute(
+      new WithdrawMoney(accountId, body.amount, commandContextOf(request)),
+    );
+    sendWriteHeaders(reply, result);
+    return { accountId, ...result };
+  }
+}

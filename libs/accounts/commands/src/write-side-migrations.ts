@@ -1,0 +1,11 @@
+import { CreateEventStore1764316800000, CreateSnapshots1764316800300 } from '@tally/event-store';
+import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
+import { CreateTransfersInFlight1764316800500 } from './migrations/1764316800500-create-transfers-in-flight';
+
+/** Every migration of the write database, in order: what the command service runs at start-up. */
+export const writeSideMigrations = [
+  CreateEventStore1764316800000,
+  CreateSnapshots1764316800300,
+  CreateIdempotencyKeys1764316800400,
+  CreateTransfersInFlight1764316800500,
+];

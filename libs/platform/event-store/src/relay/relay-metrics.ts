@@ -1,0 +1,29 @@
+import { Counter, Gauge, register } from 'prom-client';
+import type { OutboxRelay } from './outbox-relay';
+
+const existing = <T>(name: string) => register.getSingleMetric(name) as T | undefined;
+
+/**
+ * Prometheus view of the relay, computed at scrape time: the backlog (committed, not yet published —
+ * the lag readers see) and what this process has published. Registered once per process, on the
+ * default registry that /metrics serves.
+ */
+export function registerRelayMetrics(relay: OutboxRelay): void {
+  if (existing('tally_relay_backlog_events')) return;
+  new Gauge({
+    name: 'tally_relay_backlog_events',
+    help: 'Committed events the relay has not yet published to Kafka',
+    async collect() {
+      this.set(await relay.backlog());
+    },
+  });
+  let reported = 0;
+  new Counter({
+    name: 'tally_relay_published_total',
+    help: 'Events this process has published to Kafka (at least once: retries count again)',
+    collect() {
+      this.inc(relay.publishedCount - reported);
+      reported = relay.publishedCount;
+    },
+  });
+}

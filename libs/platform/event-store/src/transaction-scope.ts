@@ -1,0 +1,38 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Pool, PoolClient } from 'pg';
+import type { Queryable } from './queryable';
+
+/**
+ * A PostgreSQL transaction that follows the async call chain. Code that writes asks `db` for where to
+ * write: inside `run` that is the transaction's connection, so an idempotency key, the events it
+ * caused and any bookkeeping row commit or vanish together; outside, it is the pool.
+ * A nested `run` joins the transaction already open instead of starting a second one.
+ */
+export class TransactionScope {
+  private readonly current = new AsyncLocalStorage<PoolClient>();
+
+  constructor(private readonly pool: Pool) {}
+
+  get db(): Queryable {
+    return this.current.getStore() ?? this.pool;
+  }
+
+  async run<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+    const open = this.current.getStore();
+    if (open) return work(open);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await this.current.run(client, () => work(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      // A connection that could not even roll back is discarded rather than reused.
+      client.release(broken);
+    }
+  }
+}
