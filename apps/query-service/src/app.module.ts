@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { accountReadModels } from '@tally/accounts-read-models';
 import { OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
 import { KafkaModule, KafkaReadiness } from '@tally/messaging';
-import { ProjectionsModule } from '@tally/projections';
+import { ProjectionLifecycle, ProjectionsModule } from '@tally/projections';
 import { DataSource } from 'typeorm';
 import type { QueryServiceConfig } from './config';
 
@@ -28,20 +28,23 @@ export class QueryServiceModule {
         TypeOrmModule.forFeature(accountReadModels.entities),
         ProjectionsModule.forRoot({
           groupId: config.groupId,
-          projector: 'accounts',
+          projector: accountReadModels.projector,
           projections: accountReadModels.projections,
           sessionTimeoutMs: config.sessionTimeoutMs,
+          databaseUrl: config.databaseUrl,
+          consistency: config.consistency,
         }),
       ],
       controllers: [...accountReadModels.controllers, OperationsController],
       providers: [
         {
           provide: READINESS_CHECKS,
-          useFactory: (dataSource: DataSource, kafka: KafkaReadiness) => [
+          useFactory: (dataSource: DataSource, kafka: KafkaReadiness, projections: ProjectionLifecycle) => [
             { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
             kafka,
+            projections,
           ],
-          inject: [DataSource, KafkaReadiness],
+          inject: [DataSource, KafkaReadiness, ProjectionLifecycle],
         },
       ],
     };

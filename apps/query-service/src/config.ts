@@ -10,6 +10,8 @@ export interface QueryServiceConfig {
   groupId: string;
   /** Time after which a crashed replica's partitions move to the others (Kafka's minimum is 6 s). */
   sessionTimeoutMs: number;
+  /** Read-your-writes: how long a read with X-Consistency-Token waits by default, and at most. */
+  consistency: { defaultTimeoutMs: number; maxTimeoutMs: number };
 }
 
 const int = (value: string | undefined, fallback: number): number => {
@@ -26,4 +28,8 @@ export const loadConfig = (env = process.env): QueryServiceConfig => ({
   kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
   groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
   sessionTimeoutMs: int(env.KAFKA_SESSION_TIMEOUT_MS, 10_000),
+  consistency: {
+    defaultTimeoutMs: int(env.CONSISTENCY_DEFAULT_TIMEOUT_MS, 2_000),
+    maxTimeoutMs: int(env.CONSISTENCY_MAX_TIMEOUT_MS, 10_000),
+  },
 });

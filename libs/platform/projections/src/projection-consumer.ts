@@ -1,10 +1,11 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/messaging';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
+import { projectionMetrics } from './projection-metrics';
 import { selectNewEvents } from './select-new-events';
-import { lockStreamPositions, saveStreamPositions } from './stream-positions';
+import { lockStreamPositions, parkEvents, saveStreamPositions, takeParkedEvents } from './stream-positions';
 
 export interface ProjectionConsumerOptions {
   kafka: Kafka;
@@ -22,10 +23,31 @@ export interface ProjectionConsumerOptions {
    * Shorter means faster takeover after a crash, longer tolerates longer pauses (GC, slow batches).
    */
   sessionTimeoutMs?: number;
+  /**
+   * Upper bound of messages applied in one PostgreSQL transaction. A long fetched batch (a replay,
+   * a rebuild) is applied in chunks of this size, each committed and heartbeated before the next.
+   */
+  maxMessagesPerTransaction?: number;
+  /** Called after every committed chunk (rebuild progress bars). */
+  onChunk?(progress: ChunkProgress): void;
 }
 
-export class StreamGapError extends Error {
-  override readonly name = 'StreamGapError';
+export interface ChunkProgress {
+  partition: number;
+  /** Messages read in the chunk, duplicates and dead letters included. */
+  messages: number;
+  /** Events newly applied to the read tables. */
+  applied: number;
+  /** The next offset to read on the partition. */
+  nextOffset: bigint;
+  highWatermark: bigint;
+}
+
+export interface PartitionStatus {
+  /** Next offset to read: everything before it is applied (or dead-lettered) and committed. */
+  position: string;
+  /** Messages on the partition not applied yet, as of the last fetch. */
+  lag: number;
 }
 
 interface Decoded {
@@ -35,15 +57,18 @@ interface Decoded {
 
 /**
  * Applies the topic to the read tables with an exactly-once effect:
- * 1. a batch is decoded; invalid messages are dead-lettered, never retried forever;
+ * 1. a chunk of a batch is decoded; invalid messages are dead-lettered, never retried forever;
  * 2. in ONE PostgreSQL transaction: the per-stream positions are locked, only the next versions are
- *    applied by every projection, and the positions advance;
+ *    applied by every projection, events ahead of their stream are parked (never applied early), and
+ *    the positions advance;
  * 3. only after that commit are the Kafka offsets resolved and committed.
  * A crash anywhere replays from the last committed offset, and step 2 makes the replay a no-op.
  */
 export class ProjectionConsumer {
   private readonly consumer: Consumer;
   private readonly deadLetters: DeadLetterPublisher;
+  private readonly metrics = projectionMetrics();
+  private readonly partitions = new Map<number, PartitionStatus>();
   private applied = 0;
 
   constructor(private readonly options: ProjectionConsumerOptions) {
@@ -61,6 +86,21 @@ export class ProjectionConsumer {
     return this.applied;
   }
 
+  /** What this replica owns and how far behind it is; served in the readiness details. */
+  status(): {
+    groupId: string;
+    projector: string;
+    appliedEvents: number;
+    partitions: Record<string, PartitionStatus>;
+  } {
+    return {
+      groupId: this.options.groupId,
+      projector: this.options.projector,
+      appliedEvents: this.applied,
+      partitions: Object.fromEntries([...this.partitions].sort(([a], [b]) => a - b)),
+    };
+  }
+
   async start(): Promise<void> {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.options.logger.error(
@@ -68,6 +108,16 @@ export class ProjectionConsumer {
         'projection consumer crashed',
       );
       if (!payload.restart) this.options.onFatal(payload.error);
+    });
+    // After a rebalance, forget the partitions that moved to another replica: their lag is not ours.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set(payload.memberAssignment[this.options.topic] ?? []);
+      for (const partition of [...this.partitions.keys()].filter((p) => !owned.has(p))) {
+        this.partitions.delete(partition);
+        const labels = this.labels(partition);
+        this.metrics.lag.remove(labels);
+        this.metrics.position.remove(labels);
+      }
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
@@ -85,47 +135,85 @@ export class ProjectionConsumer {
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const size = this.options.maxMessagesPerTransaction ?? 500;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + size);
+      // A slow transaction must not look like a dead member: keep heartbeating while it runs.
+      const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+      let applied: number;
+      try {
+        applied = await this.applyChunk(batch.topic, batch.partition, chunk);
+      } finally {
+        clearInterval(keepAlive);
+      }
+      const last = chunk[chunk.length - 1].offset;
+      resolveOffset(last);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+      this.track(batch.partition, BigInt(last) + 1n, BigInt(batch.highWatermark), chunk.length, applied);
+    }
+  }
+
+  private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<number> {
     const decoded: Decoded[] = [];
     const letters: DeadLetter[] = [];
-    for (const message of batch.messages) {
+    for (const message of messages) {
       try {
         decoded.push({ event: decodeEvent(message.value), offset: message.offset });
       } catch (error) {
-        letters.push({ topic: batch.topic, partition: batch.partition, message, error: error as Error });
+        letters.push({ topic, partition, message, error: error as Error });
       }
     }
+    // Published before the transaction: a crash in between dead-letters the message twice on replay
+    // (at least once), which a re-drive tolerates because application is idempotent.
     await this.deadLetters.publish(letters);
-    if (letters.length > 0)
-      this.options.logger.warn({ count: letters.length, partition: batch.partition }, 'dead-lettered');
-
-    const gapAt = await this.applyInOneTransaction(decoded.map((d) => d.event));
-    const lastSafeOffset = gapAt === undefined ? batch.lastOffset() : previousOffset(decoded[gapAt].offset);
-    if (lastSafeOffset !== undefined) resolveOffset(lastSafeOffset);
-    await commitOffsetsIfNecessary();
-    await heartbeat();
-    if (gapAt !== undefined) {
-      const { streamId, streamVersion } = decoded[gapAt].event;
-      // Thrown so that kafkajs backs off and re-fetches from the gap: it is never applied early.
-      throw new StreamGapError(`${streamId} version ${streamVersion} arrived before its predecessor`);
+    if (letters.length > 0) {
+      this.metrics.deadLettered.inc({ group: this.options.groupId, topic }, letters.length);
+      this.options.logger.warn(
+        { count: letters.length, partition, offsets: letters.map((l) => l.message.offset) },
+        'dead-lettered',
+      );
     }
+    const { applied, parked } = await this.applyInOneTransaction(decoded.map((d) => d.event));
+    if (parked > 0) {
+      this.metrics.parked.inc({ group: this.options.groupId, topic }, parked);
+      this.options.logger.warn({ count: parked, partition }, 'events ahead of their stream parked');
+    }
+    return applied;
   }
 
-  /** Returns the index of the first event that is ahead of its stream, if any. */
-  private async applyInOneTransaction(events: EventEnvelope[]): Promise<number | undefined> {
-    if (events.length === 0) return undefined;
+  private async applyInOneTransaction(events: EventEnvelope[]): Promise<{ applied: number; parked: number }> {
+    if (events.length === 0) return { applied: 0, parked: 0 };
     const { projector, projections } = this.options;
-    const { fresh, gapAt } = await this.options.dataSource.transaction(async (tx) => {
+    const selection = await this.options.dataSource.transaction(async (tx) => {
       const streamIds = [...new Set(events.map((event) => event.streamId))];
-      const selection = selectNewEvents(events, await lockStreamPositions(tx, projector, streamIds));
-      for (const projection of projections) await projection.apply(selection.fresh, tx);
-      await saveStreamPositions(tx, projector, selection.advanced);
-      return selection;
+      const positions = await lockStreamPositions(tx, projector, streamIds);
+      const waiting = await takeParkedEvents(tx, projector, streamIds);
+      const selected = selectNewEvents(events, positions, waiting);
+      for (const projection of projections) await projection.apply(selected.fresh, tx);
+      await parkEvents(tx, projector, selected.parked);
+      await saveStreamPositions(tx, projector, selected.advanced);
+      return selected;
     });
-    this.applied += fresh.length;
-    return gapAt;
+    this.applied += selection.fresh.length;
+    this.metrics.applied.inc(
+      { group: this.options.groupId, topic: this.options.topic },
+      selection.fresh.length,
+    );
+    return { applied: selection.fresh.length, parked: selection.parked.length };
+  }
+
+  private track(partition: number, next: bigint, highWatermark: bigint, messages: number, applied: number) {
+    const lag = Number(highWatermark > next ? highWatermark - next : 0n);
+    this.partitions.set(partition, { position: next.toString(), lag });
+    const labels = this.labels(partition);
+    this.metrics.lag.set(labels, lag);
+    this.metrics.position.set(labels, Number(next));
+    this.options.onChunk?.({ partition, messages, applied, nextOffset: next, highWatermark });
+  }
+
+  private labels(partition: number) {
+    return { group: this.options.groupId, topic: this.options.topic, partition: String(partition) };
   }
 }
-
-const previousOffset = (offset: string): string | undefined =>
-  BigInt(offset) > 0n ? (BigInt(offset) - 1n).toString() : undefined;

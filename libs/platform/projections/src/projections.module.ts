@@ -7,9 +7,16 @@ import {
   Module,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { KAFKA, KAFKA_SETTINGS, nestLogger, type KafkaSettings } from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import {
+  CONSISTENCY_SETTINGS,
+  ConsistencyInterceptor,
+  type ConsistencySettings,
+} from './consistency/consistency.interceptor';
+import { ConsistencyWaiter } from './consistency/consistency-waiter';
 import type { Projection } from './projection';
 import { ProjectionConsumer } from './projection-consumer';
 
@@ -20,6 +27,9 @@ export interface ProjectionsModuleOptions {
   projector: string;
   projections: () => Projection[];
   sessionTimeoutMs: number;
+  /** The read database, for the LISTEN connection that wakes reads waiting on a consistency token. */
+  databaseUrl: string;
+  consistency: ConsistencySettings;
 }
 
 /**
@@ -29,13 +39,15 @@ export interface ProjectionsModuleOptions {
  */
 @Injectable()
 export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly name = 'projections';
   readonly consumer: ProjectionConsumer;
 
   constructor(
-    @Inject(OPTIONS) options: ProjectionsModuleOptions,
+    @Inject(OPTIONS) private readonly options: ProjectionsModuleOptions,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
+    private readonly waiter: ConsistencyWaiter,
   ) {
     this.consumer = new ProjectionConsumer({
       kafka,
@@ -54,12 +66,23 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
     });
   }
 
+  /** Readiness details: owned partitions with position and lag, and events parked behind a gap. */
+  check = async (): Promise<Record<string, unknown>> => {
+    const [{ parked }] = await this.dataSource.query(
+      'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
+      [this.options.projector],
+    );
+    return { ...this.consumer.status(), parkedEvents: parked };
+  };
+
   async onApplicationBootstrap(): Promise<void> {
+    await this.waiter.start();
     await this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+    await this.waiter.stop();
   }
 }
 
@@ -68,8 +91,25 @@ export class ProjectionsModule {
   static forRoot(options: ProjectionsModuleOptions): DynamicModule {
     return {
       module: ProjectionsModule,
-      providers: [{ provide: OPTIONS, useValue: options }, ProjectionLifecycle],
-      exports: [ProjectionLifecycle],
+      providers: [
+        { provide: OPTIONS, useValue: options },
+        { provide: CONSISTENCY_SETTINGS, useValue: options.consistency },
+        {
+          provide: ConsistencyWaiter,
+          useFactory: (dataSource: DataSource) =>
+            new ConsistencyWaiter({
+              databaseUrl: options.databaseUrl,
+              projector: options.projector,
+              query: (sql, parameters) => dataSource.query(sql, parameters),
+              logger: nestLogger('ConsistencyWaiter'),
+            }),
+          inject: [DataSource],
+        },
+        ConsistencyInterceptor,
+        { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
+        ProjectionLifecycle,
+      ],
+      exports: [ProjectionLifecycle, ConsistencyWaiter],
     };
   }
 }

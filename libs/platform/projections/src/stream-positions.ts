@@ -1,22 +1,36 @@
+import type { EventEnvelope } from '@tally/contracts';
 import type { EntityManager } from 'typeorm';
 
+/** Channel on which a committed batch announces that a projector's positions moved (payload: projector). */
+export const POSITIONS_CHANNEL = 'tally_stream_positions';
+
 /**
- * Per-stream high-water marks of one projector. Locking the rows (FOR UPDATE) serialises two
- * replicas that briefly both hold a partition during a rebalance.
+ * Per-stream high-water marks of one projector, locked for the rest of the transaction.
+ * A missing row is first inserted at version 0 so that it can be locked too: two replicas that
+ * briefly both hold a partition during a rebalance then serialise even on a brand-new stream, and
+ * the second one sees what the first one applied. Rows are taken in stream id order (no deadlocks).
  */
 export async function lockStreamPositions(
   tx: EntityManager,
   projector: string,
   streamIds: string[],
 ): Promise<Map<string, number>> {
+  const sorted = [...streamIds].sort();
+  await tx.query(
+    `INSERT INTO stream_positions (projector, stream_id, version)
+     SELECT $1, stream_id, 0 FROM unnest($2::text[]) AS s(stream_id) ORDER BY stream_id
+     ON CONFLICT (projector, stream_id) DO NOTHING`,
+    [projector, sorted],
+  );
   const rows: { stream_id: string; version: number }[] = await tx.query(
     `SELECT stream_id, version FROM stream_positions WHERE projector = $1 AND stream_id = ANY($2)
      ORDER BY stream_id FOR UPDATE`,
-    [projector, streamIds],
+    [projector, sorted],
   );
   return new Map(rows.map((row) => [row.stream_id, row.version]));
 }
 
+/** Advances the positions and wakes readers waiting on a consistency token (NOTIFY fires at commit). */
 export async function saveStreamPositions(
   tx: EntityManager,
   projector: string,
@@ -24,22 +38,56 @@ export async function saveStreamPositions(
 ): Promise<void> {
   if (positions.size === 0) return;
   await tx.query(
-    `INSERT INTO stream_positions (projector, stream_id, version)
-     SELECT $1, stream_id, version FROM unnest($2::text[], $3::int[]) AS p(stream_id, version)
-     ON CONFLICT (projector, stream_id) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
+    `UPDATE stream_positions AS s SET version = p.version, updated_at = now()
+     FROM unnest($2::text[], $3::int[]) AS p(stream_id, version)
+     WHERE s.projector = $1 AND s.stream_id = p.stream_id`,
     [projector, [...positions.keys()], [...positions.values()]],
   );
+  await tx.query('SELECT pg_notify($1, $2)', [POSITIONS_CHANNEL, projector]);
 }
 
 /** The version of a stream this projector has applied; 0 if none. */
 export async function appliedVersion(
-  tx: EntityManager,
+  db: { query(sql: string, parameters: unknown[]): Promise<unknown> },
   projector: string,
   streamId: string,
 ): Promise<number> {
-  const rows: { version: number }[] = await tx.query(
+  const rows = (await db.query(
     'SELECT version FROM stream_positions WHERE projector = $1 AND stream_id = $2',
     [projector, streamId],
-  );
+  )) as { version: number }[];
   return rows[0]?.version ?? 0;
+}
+
+/**
+ * Takes (deletes and returns) the parked events of these streams. The caller re-parks whatever is
+ * still ahead in the same transaction, so a crash leaves them parked exactly as before.
+ */
+export async function takeParkedEvents(
+  tx: EntityManager,
+  projector: string,
+  streamIds: string[],
+): Promise<EventEnvelope[]> {
+  // A CTE makes this a SELECT to the driver, which then returns plain rows (a bare DELETE ...
+  // RETURNING comes back from TypeORM as [rows, count]).
+  const rows: { event: EventEnvelope }[] = await tx.query(
+    `WITH taken AS (DELETE FROM parked_events WHERE projector = $1 AND stream_id = ANY($2) RETURNING event)
+     SELECT event FROM taken`,
+    [projector, streamIds],
+  );
+  return rows.map((row) => row.event);
+}
+
+export async function parkEvents(
+  tx: EntityManager,
+  projector: string,
+  events: EventEnvelope[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO parked_events (projector, stream_id, version, event)
+     SELECT $1, e->>'streamId', (e->>'streamVersion')::int, e FROM jsonb_array_elements($2::jsonb) AS e
+     ON CONFLICT (projector, stream_id, version) DO NOTHING`,
+    [projector, JSON.stringify(events)],
+  );
 }

@@ -3,3 +3,4 @@ export * from './eventually';
 export * from './service-process';
 export * from './postgres-server';
 export * from './fault-proxy';
+export * from './account-events.fixture';

@@ -25,6 +25,6 @@ export class AccountSummaryProjection implements Projection {
       if (next) rows.set(id, next);
     }
     const changed = ids.map((id) => rows.get(id)).filter((row): row is AccountSummary => row !== undefined);
-    await repository.upsert(changed, ['accountId']);
+    if (changed.length > 0) await repository.upsert(changed, ['accountId']);
   }
 }

@@ -1,0 +1,54 @@
+import { AccountEventType as T } from '@tally/contracts';
+import { portfolioDeltas } from './owner-portfolio.evolve';
+
+let version = 0;
+const envelope = (account: string, event: { type: string; data: unknown }) =>
+  ({
+    eventId: `e${++version}`,
+    streamId: `account-${account}`,
+    streamVersion: version,
+    schemaVersion: 1,
+    occurredAt: '2026-11-28T08:00:00Z',
+    metadata: { correlationId: 'c', causationId: 'c' },
+    ...event,
+  }) as Parameters<typeof portfolioDeltas>[0][number];
+
+describe('owner portfolio deltas', () => {
+  it('counts an account opened in the batch and its money', () => {
+    const deltas = portfolioDeltas(
+      [
+        envelope('a', { type: T.Opened, data: { accountId: 'a', ownerId: 'alice', currency: 'EUR' } }),
+        envelope('a', { type: T.MoneyDeposited, data: { amount: 500, source: 'api' } }),
+        envelope('a', { type: T.MoneyWithdrawn, data: { amount: 200 } }),
+      ],
+      new Map(),
+    );
+    expect(deltas).toEqual([
+      { ownerId: 'alice', currency: 'EUR', balance: 300, accounts: 1, openAccounts: 1 },
+    ]);
+  });
+
+  it('uses known owners for accounts opened earlier, one delta per owner and currency, sorted', () => {
+    const deltas = portfolioDeltas(
+      [
+        envelope('b', {
+          type: T.TransferCredited,
+          data: { transferId: 't', amount: 70, fromAccountId: 'a' },
+        }),
+        envelope('a', { type: T.TransferDebited, data: { transferId: 't', amount: 70, toAccountId: 'b' } }),
+        envelope('c', { type: T.Closed, data: {} }),
+        envelope('unknown', { type: T.MoneyDeposited, data: { amount: 1, source: 'api' } }),
+      ],
+      new Map([
+        ['a', { ownerId: 'bob', currency: 'EUR' }],
+        ['b', { ownerId: 'alice', currency: 'EUR' }],
+        ['c', { ownerId: 'alice', currency: 'USD' }],
+      ]),
+    );
+    expect(deltas).toEqual([
+      { ownerId: 'alice', currency: 'EUR', balance: 70, accounts: 0, openAccounts: 0 },
+      { ownerId: 'alice', currency: 'USD', balance: 0, accounts: 0, openAccounts: -1 },
+      { ownerId: 'bob', currency: 'EUR', balance: -70, accounts: 0, openAccounts: 0 },
+    ]);
+  });
+});

@@ -1,0 +1,53 @@
+import { AccountEventType, accountIdOfStream, type EventEnvelope } from '@tally/contracts';
+import type { Projection } from '@tally/projections';
+import type { EntityManager } from 'typeorm';
+import { portfolioDeltas, type AccountOwnership } from './owner-portfolio.evolve';
+
+/**
+ * Adds each batch's deltas to the owner totals with one atomic upsert (`balance = balance + Δ`).
+ * Exactly-once comes from the runtime (only fresh events get here); concurrency safety from never
+ * reading a total to write it back. Owners of accounts opened in earlier batches are looked up in
+ * the committed `accounts` table, which never changes an account's owner or currency.
+ */
+export class OwnerPortfolioProjection implements Projection {
+  readonly name = 'owner-portfolio';
+
+  async apply(events: EventEnvelope[], tx: EntityManager): Promise<void> {
+    const accountEvents = events.filter(
+      (event) => accountIdOfStream(event.streamId) !== undefined,
+    ) as Parameters<typeof portfolioDeltas>[0];
+    if (accountEvents.length === 0) return;
+    const openedHere = new Set(
+      accountEvents.filter((e) => e.type === AccountEventType.Opened).map((e) => e.streamId),
+    );
+    const lookup = [
+      ...new Set(accountEvents.filter((e) => !openedHere.has(e.streamId)).map((e) => e.streamId)),
+    ].map((streamId) => accountIdOfStream(streamId) as string);
+    const known = new Map<string, AccountOwnership>();
+    if (lookup.length > 0) {
+      const rows: { account_id: string; owner_id: string; currency: string }[] = await tx.query(
+        'SELECT account_id, owner_id, currency FROM accounts WHERE account_id = ANY($1::uuid[])',
+        [lookup],
+      );
+      for (const row of rows) known.set(row.account_id, { ownerId: row.owner_id, currency: row.currency });
+    }
+    const deltas = portfolioDeltas(accountEvents, known);
+    if (deltas.length === 0) return;
+    await tx.query(
+      `INSERT INTO owner_balances (owner_id, currency, balance, accounts, open_accounts)
+       SELECT * FROM unnest($1::text[], $2::char(3)[], $3::bigint[], $4::int[], $5::int[])
+         AS d(owner_id, currency, balance, accounts, open_accounts) ORDER BY owner_id, currency
+       ON CONFLICT (owner_id, currency) DO UPDATE SET
+         balance       = owner_balances.balance + EXCLUDED.balance,
+         accounts      = owner_balances.accounts + EXCLUDED.accounts,
+         open_accounts = owner_balances.open_accounts + EXCLUDED.open_accounts`,
+      [
+        deltas.map((d) => d.ownerId),
+        deltas.map((d) => d.currency),
+        deltas.map((d) => d.balance),
+        deltas.map((d) => d.accounts),
+        deltas.map((d) => d.openAccounts),
+      ],
+    );
+  }
+}

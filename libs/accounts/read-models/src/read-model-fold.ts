@@ -1,0 +1,155 @@
+import { accountIdOfStream, transferIdOfStream, type EventEnvelope } from '@tally/contracts';
+import type { AccountSummary } from './account-summary/account-summary.entity';
+import { evolveAccountSummary } from './account-summary/account-summary.evolve';
+import { ledgerEntryOf } from './ledger/ledger.evolve';
+import { portfolioDeltas } from './owner-portfolio/owner-portfolio.evolve';
+import type { Transfer } from './transfers/transfer.entity';
+import { evolveTransfer } from './transfers/transfer.evolve';
+
+/**
+ * The read tables as plain, sorted rows: what a fold of the events says they must contain, and what
+ * they do contain. Tests, the rebuild check and operators compare the two; any lost or doubly
+ * applied event shows up as a difference.
+ */
+export interface ReadModelSnapshot {
+  accounts: {
+    accountId: string;
+    ownerId: string;
+    currency: string;
+    balance: number;
+    status: string;
+    version: number;
+    entryCount: number;
+  }[];
+  ledger: { accountId: string; version: number; kind: string; amount: number; balanceAfter: number }[];
+  transfers: { transferId: string; status: string; version: number; amount: number; reason: string | null }[];
+  owners: { ownerId: string; currency: string; balance: number; accounts: number; openAccounts: number }[];
+}
+
+const byKey =
+  <T>(key: (row: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+const pad = (n: number) => String(n).padStart(10, '0');
+
+/** Folds decoded events, each stream in version order, ignoring repeats of a version. */
+export function foldReadModels(events: EventEnvelope[]): ReadModelSnapshot {
+  const seen = new Set<string>();
+  const ordered = events
+    .filter((event) => {
+      const id = `${event.streamId}@${event.streamVersion}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    })
+    .sort(byKey((event) => `${event.streamId}@${pad(event.streamVersion)}`));
+  const accounts = new Map<string, AccountSummary>();
+  const transfers = new Map<string, Transfer>();
+  const ledger: ReadModelSnapshot['ledger'] = [];
+  for (const event of ordered) {
+    const accountId = accountIdOfStream(event.streamId);
+    const transferId = transferIdOfStream(event.streamId);
+    if (accountId !== undefined) {
+      const before = accounts.get(accountId);
+      const entry = ledgerEntryOf(before?.balance ?? 0, event as never);
+      if (entry)
+        ledger.push({
+          accountId,
+          version: entry.version,
+          kind: entry.kind,
+          amount: entry.amount,
+          balanceAfter: entry.balanceAfter,
+        });
+      const next = evolveAccountSummary(before, event as never);
+      if (next) accounts.set(accountId, next);
+    } else if (transferId !== undefined) {
+      const next = evolveTransfer(transfers.get(transferId), event as never);
+      if (next) transfers.set(transferId, next);
+    }
+  }
+  const accountEvents = ordered.filter((event) => accountIdOfStream(event.streamId) !== undefined);
+  return {
+    accounts: [...accounts.values()]
+      .map(({ accountId, ownerId, currency, balance, status, version, entryCount }) => ({
+        accountId,
+        ownerId,
+        currency,
+        balance,
+        status,
+        version,
+        entryCount,
+      }))
+      .sort(byKey((row) => row.accountId)),
+    ledger: ledger.sort(byKey((row) => `${row.accountId}@${pad(row.version)}`)),
+    transfers: [...transfers.values()]
+      .map(({ transferId, status, version, amount, reason }) => ({
+        transferId,
+        status,
+        version,
+        amount,
+        reason,
+      }))
+      .sort(byKey((row) => row.transferId)),
+    owners: portfolioDeltas(accountEvents as never, new Map()).map(
+      ({ ownerId, currency, balance, accounts: count, openAccounts }) => ({
+        ownerId,
+        currency,
+        balance,
+        accounts: count,
+        openAccounts,
+      }),
+    ),
+  };
+}
+
+/** Reads the live read tables (or those of another schema) into the same shape. */
+export async function readModelSnapshot(
+  query: (sql: string) => Promise<Record<string, unknown>[]>,
+  schema = 'public',
+): Promise<ReadModelSnapshot> {
+  const rows = (sql: string) => query(sql.replaceAll('{schema}', schema));
+  const n = (value: unknown) => Number(value);
+  return {
+    accounts: (
+      await rows(`SELECT account_id, owner_id, currency, balance, status, version, entry_count
+                  FROM {schema}.accounts ORDER BY account_id::text COLLATE "C"`)
+    ).map((r) => ({
+      accountId: r.account_id as string,
+      ownerId: r.owner_id as string,
+      currency: r.currency as string,
+      balance: n(r.balance),
+      status: r.status as string,
+      version: n(r.version),
+      entryCount: n(r.entry_count),
+    })),
+    ledger: (
+      await rows(`SELECT account_id, version, kind, amount, balance_after FROM {schema}.ledger_entries
+                  ORDER BY account_id::text COLLATE "C", version`)
+    ).map((r) => ({
+      accountId: r.account_id as string,
+      version: n(r.version),
+      kind: r.kind as string,
+      amount: n(r.amount),
+      balanceAfter: n(r.balance_after),
+    })),
+    transfers: (
+      await rows(
+        `SELECT transfer_id, status, version, amount, reason FROM {schema}.transfers ORDER BY transfer_id COLLATE "C"`,
+      )
+    ).map((r) => ({
+      transferId: r.transfer_id as string,
+      status: r.status as string,
+      version: n(r.version),
+      amount: n(r.amount),
+      reason: (r.reason as string | null) ?? null,
+    })),
+    owners: (
+      await rows(`SELECT owner_id, currency, balance, accounts, open_accounts FROM {schema}.owner_balances
+                  WHERE accounts > 0 ORDER BY owner_id COLLATE "C", currency COLLATE "C"`)
+    ).map((r) => ({
+      ownerId: r.owner_id as string,
+      currency: r.currency as string,
+      balance: n(r.balance),
+      accounts: n(r.accounts),
+      openAccounts: n(r.open_accounts),
+    })),
+  };
+}

@@ -1,0 +1,83 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { decodeConsistencyToken } from '@tally/contracts';
+import { ProblemException } from '@tally/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, type Observable, switchMap } from 'rxjs';
+import { ConsistencyWaiter } from './consistency-waiter';
+
+export const CONSISTENCY_TOKEN_HEADER = 'x-consistency-token';
+export const CONSISTENCY_TIMEOUT_HEADER = 'x-consistency-timeout-ms';
+
+export interface ConsistencySettings {
+  /** How long a read with a token waits when the client does not say. */
+  defaultTimeoutMs: number;
+  /** The longest wait a client may ask for with X-Consistency-Timeout-Ms. */
+  maxTimeoutMs: number;
+}
+
+export const CONSISTENCY_SETTINGS = Symbol('CONSISTENCY_SETTINGS');
+
+/**
+ * Read-your-writes for any route: a request carrying `X-Consistency-Token` is held until the read
+ * database has applied that write, then answered; if that takes longer than the allowed wait it gets
+ * 503 `consistency-timeout` with Retry-After, never data older than the client's own write.
+ */
+@Injectable()
+export class ConsistencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly waiter: ConsistencyWaiter,
+    @Inject(CONSISTENCY_SETTINGS) private readonly settings: ConsistencySettings,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const header = request.headers[CONSISTENCY_TOKEN_HEADER];
+    if (header === undefined) return next.handle();
+    const point = typeof header === 'string' ? decodeConsistencyToken(header.trim()) : undefined;
+    if (!point)
+      throw new ProblemException(
+        400,
+        'invalid-consistency-token',
+        'Invalid consistency token',
+        `${CONSISTENCY_TOKEN_HEADER} must be a token returned by the write API, sent once.`,
+      );
+    const timeoutMs = this.timeoutOf(request.headers[CONSISTENCY_TIMEOUT_HEADER]);
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return from(this.waiter.waitFor(point, timeoutMs)).pipe(
+      switchMap((outcome) => {
+        if (outcome.reached) return next.handle();
+        void reply.header('retry-after', '1');
+        throw new ProblemException(
+          503,
+          'consistency-timeout',
+          'The read side has not applied this write yet',
+          `Waited ${outcome.waitedMs} ms for ${point.streamId} version ${point.version}; retry shortly.`,
+          {
+            streamId: point.streamId,
+            requiredVersion: point.version,
+            appliedVersion: outcome.appliedVersion,
+          },
+        );
+      }),
+    );
+  }
+
+  private timeoutOf(value: string | string[] | undefined): number {
+    if (value === undefined) return this.settings.defaultTimeoutMs;
+    const parsed = typeof value === 'string' && /^\d{1,9}$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(parsed <= this.settings.maxTimeoutMs))
+      throw new ProblemException(
+        400,
+        'invalid-consistency-timeout',
+        'Invalid consistency timeout',
+        `${CONSISTENCY_TIMEOUT_HEADER} must be a whole number of milliseconds from 0 to ${this.settings.maxTimeoutMs}.`,
+      );
+    return parsed;
+  }
+}

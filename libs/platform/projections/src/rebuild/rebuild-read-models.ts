@@ -1,0 +1,157 @@
+import type { KafkaLogger } from '@tally/messaging';
+import type { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { Projection } from '../projection';
+import { ProjectionConsumer } from '../projection-consumer';
+import { createShadowTables, projectionTables, swapInShadowTables } from './shadow-tables';
+
+export interface RebuildOptions {
+  kafka: Kafka;
+  topic: string;
+  databaseUrl: string;
+  /** The live projector: the rebuilt positions are kept under the same name, so they carry over. */
+  projector: string;
+  /** A fresh consumer group that reads the topic from its beginning. */
+  groupId: string;
+  /** Suffix of the shadow and retired schemas, e.g. a timestamp. */
+  label: string;
+  /** The read tables the projections write (the runtime's own tables are added). */
+  tables: string[];
+  entities: DataSourceOptions['entities'];
+  projections: () => Projection[];
+  logger: KafkaLogger;
+  /** Keep the replaced tables in schema `retired_<label>` instead of dropping them. */
+  keepOld?: boolean;
+  onProgress?(progress: RebuildProgress): void;
+  /** Give up if the swap has not succeeded this long after catching up. */
+  swapTimeoutMs?: number;
+}
+
+export interface RebuildProgress {
+  /** Messages read so far, and messages on the topic (grows while writes continue). */
+  done: number;
+  total: number;
+  applied: number;
+  phase: 'catching-up' | 'swapping' | 'done';
+}
+
+export interface RebuildResult {
+  messages: number;
+  applied: number;
+  retiredSchema?: string;
+}
+
+/**
+ * Rebuilds the read models from the beginning of the topic into shadow tables (schema
+ * `rebuild_<label>`) with its own consumer group, while the live tables keep serving and being
+ * updated; once caught up, swaps the shadow tables in atomically (see swapInShadowTables).
+ * Requires the topic to retain every event (retention.ms=-1), as the event store's mirror.
+ */
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const shadow = `rebuild_${options.label}`;
+  const retired = `retired_${options.label}`;
+  const tables = [...projectionTables, ...options.tables];
+  const pool = new Pool({ connectionString: options.databaseUrl, max: 2 });
+  const admin = options.kafka.admin();
+  let dataSource: DataSource | undefined;
+  let consumer: ProjectionConsumer | undefined;
+  let swapped = false;
+  try {
+    await admin.connect();
+    const start = await admin.fetchTopicOffsets(options.topic);
+    const low = new Map(start.map((p) => [p.partition, BigInt(p.low)]));
+    const high = new Map(start.map((p) => [p.partition, BigInt(p.high)]));
+    const position = new Map(low);
+    const total = () => [...high].reduce((sum, [p, h]) => sum + Number(h - (low.get(p) ?? 0n)), 0);
+    const target = new Map(high); // caught up = every partition read up to where it ended at the start
+    let done = 0;
+    let applied = 0;
+    const report = (phase: RebuildProgress['phase']) =>
+      options.onProgress?.({ done, total: Math.max(total(), done), applied, phase });
+
+    const ddl = await pool.connect();
+    try {
+      await createShadowTables(ddl, shadow, tables);
+    } finally {
+      ddl.release();
+    }
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: options.databaseUrl,
+      entities: options.entities,
+      synchronize: false,
+      // Failures surface through the consumer; the one expected failure (its first statement after
+      // the swap, when its tables have moved) would only be noise.
+      logging: false,
+      // Unqualified names resolve to the shadow tables only: nothing can write to the live ones.
+      extra: { max: 4, options: `-c search_path=${shadow}` },
+    });
+    await dataSource.initialize();
+    let fatal: Error | undefined;
+    consumer = new ProjectionConsumer({
+      kafka: options.kafka,
+      topic: options.topic,
+      groupId: options.groupId,
+      projector: options.projector,
+      dataSource,
+      projections: options.projections(),
+      logger: options.logger,
+      maxMessagesPerTransaction: 2_000,
+      onFatal: (error) => (fatal = error),
+      onChunk: (chunk) => {
+        done += chunk.messages;
+        applied += chunk.applied;
+        position.set(chunk.partition, chunk.nextOffset);
+        if (chunk.highWatermark > (high.get(chunk.partition) ?? 0n))
+          high.set(chunk.partition, chunk.highWatermark);
+        report('catching-up');
+      },
+    });
+    await consumer.start();
+    report('catching-up');
+    const caughtUp = () => [...target].every(([p, end]) => (position.get(p) ?? 0n) >= end);
+    while (!caughtUp()) {
+      if (fatal) throw fatal;
+      await sleep(100);
+    }
+
+    report('swapping');
+    const deadline = Date.now() + (options.swapTimeoutMs ?? 60_000);
+    for (;;) {
+      if (fatal) throw fatal;
+      const db = await pool.connect();
+      try {
+        const outcome = await swapInShadowTables(db, {
+          schema: shadow,
+          retiredSchema: retired,
+          tables,
+          projector: options.projector,
+        });
+        if (outcome.swapped) break;
+        options.logger.info({ streamsBehind: outcome.streamsBehind }, 'rebuild not caught up with live yet');
+      } finally {
+        db.release();
+      }
+      if (Date.now() > deadline) throw new Error('rebuild could not catch up with the live tables in time');
+      await sleep(200);
+    }
+    swapped = true;
+    report('done');
+    return { messages: done, applied, retiredSchema: options.keepOld ? retired : undefined };
+  } finally {
+    // After a swap the shadow schema is empty and this consumer's next statement fails harmlessly
+    // (its tables moved); stop it before cleaning up.
+    await consumer?.stop().catch(() => undefined);
+    await dataSource?.destroy().catch(() => undefined);
+    await pool
+      .query(swapped ? `DROP SCHEMA IF EXISTS ${shadow}` : `DROP SCHEMA IF EXISTS ${shadow} CASCADE`)
+      .catch(() => undefined);
+    if (swapped && !options.keepOld) await pool.query(`DROP SCHEMA IF EXISTS ${retired} CASCADE`);
+    await pool.end();
+    await admin.deleteGroups([options.groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

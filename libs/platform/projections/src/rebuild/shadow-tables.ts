@@ -1,0 +1,97 @@
+import type { PoolClient } from 'pg';
+
+/** The runtime's own tables, rebuilt and swapped together with the read tables they keep in step. */
+export const projectionTables = ['stream_positions', 'parked_events'];
+
+const identifier = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Not a plain SQL identifier: ${name}`);
+  return name;
+};
+
+/**
+ * Creates empty twins of the live tables in `schema`: same columns, defaults, checks, and the same
+ * constraint and index names (names are per schema), so that after the swap the tables look exactly
+ * as the migrations made them and later migrations still find what they expect.
+ */
+export async function createShadowTables(db: PoolClient, schema: string, tables: string[]): Promise<void> {
+  const target = identifier(schema);
+  await db.query('BEGIN');
+  try {
+    await db.query(`CREATE SCHEMA ${target}`);
+    for (const table of tables.map(identifier)) {
+      await db.query(
+        `CREATE TABLE ${target}.${table} (LIKE public.${table}
+           INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY)`,
+      );
+      const constraints: { name: string; definition: string }[] = (
+        await db.query(
+          `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+           WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname`,
+          [`public.${table}`],
+        )
+      ).rows;
+      for (const { name, definition } of constraints)
+        await db.query(`ALTER TABLE ${target}.${table} ADD CONSTRAINT "${name}" ${definition}`);
+      const indexes: { definition: string }[] = (
+        await db.query(
+          `SELECT pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
+           WHERE i.indrelid = $1::regclass
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+          [`public.${table}`],
+        )
+      ).rows;
+      for (const { definition } of indexes)
+        await db.query(definition.replace(` ON public.${table} `, ` ON ${target}.${table} `));
+    }
+    await db.query('COMMIT');
+  } catch (error) {
+    await db.query('ROLLBACK');
+    throw error;
+  }
+}
+
+export type SwapOutcome = { swapped: true } | { swapped: false; streamsBehind: number };
+
+/**
+ * Swaps the rebuilt tables in, atomically, if and only if they have applied at least everything the
+ * live tables have (every stream position ≥ the live one). The live consumers are held out for the
+ * instant of the swap by the table locks; when they resume, their statements resolve the table names
+ * again and continue on the new tables, whose positions make every event they re-read a no-op.
+ * Readers wait for the locks (milliseconds) and then see the new tables; they never see an error.
+ */
+export async function swapInShadowTables(
+  db: PoolClient,
+  options: { schema: string; retiredSchema: string; tables: string[]; projector: string },
+): Promise<SwapOutcome> {
+  const shadow = identifier(options.schema);
+  const retired = identifier(options.retiredSchema);
+  const tables = options.tables.map(identifier);
+  await db.query('BEGIN');
+  try {
+    await db.query(`SET LOCAL lock_timeout = '5s'`);
+    // stream_positions first: the order in which a projection transaction takes them (no deadlock).
+    await db.query(`LOCK TABLE ${tables.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    const [{ behind }] = (
+      await db.query(
+        `SELECT count(*)::int AS behind FROM public.stream_positions l
+         LEFT JOIN ${shadow}.stream_positions r ON r.projector = l.projector AND r.stream_id = l.stream_id
+         WHERE l.projector = $1 AND l.version > coalesce(r.version, 0)`,
+        [options.projector],
+      )
+    ).rows;
+    if (behind > 0) {
+      await db.query('ROLLBACK');
+      return { swapped: false, streamsBehind: behind };
+    }
+    await db.query(`CREATE SCHEMA ${retired}`);
+    for (const table of tables) {
+      await db.query(`ALTER TABLE public.${table} SET SCHEMA ${retired}`);
+      await db.query(`ALTER TABLE ${shadow}.${table} SET SCHEMA public`);
+    }
+    await db.query('COMMIT');
+    return { swapped: true };
+  } catch (error) {
+    await db.query('ROLLBACK');
+    throw error;
+  }
+}
