@@ -5,6 +5,7 @@
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { startBroker } = require('../infra/kafka/local-broker');
+const { localAuthSecret, mintToken, secretFile } = require('./local-auth');
 
 const root = path.resolve(__dirname, '..');
 
@@ -19,9 +20,13 @@ async function main() {
     WRITE_DATABASE_URL: process.env.WRITE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_write',
     READ_DATABASE_URL: process.env.READ_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_read',
   };
+  // Both APIs need bearer tokens. Locally, an HS256 secret (generated once) signs them; with
+  // AUTH_JWKS_URL the services trust that key set instead and no token is printed.
+  const localAuth = !process.env.AUTH_JWKS_URL;
+  if (localAuth) env.AUTH_HS256_SECRET = localAuthSecret({ create: true });
   try {
-    await ensureDatabase(env.WRITE_DATABASE_URL);
-    await ensureDatabase(env.READ_DATABASE_URL);
+    await ensureDatabase(process.env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL);
+    await ensureDatabase(process.env.READ_MIGRATION_DATABASE_URL ?? env.READ_DATABASE_URL);
   } catch (error) {
     console.error(`\n${error.message}\n`);
     process.exit(1);
@@ -71,13 +76,40 @@ async function main() {
   } catch (error) {
     return shutdownWith(1)(error);
   }
+  const TWELVE_HOURS = 12 * 60 * 60;
+  const tokens = localAuth
+    ? {
+        alice: await mintToken(env.AUTH_HS256_SECRET, {
+          subject: 'alice',
+          scopes: ['tally:write', 'tally:read'],
+          ttlSeconds: TWELVE_HOURS,
+        }),
+        admin: await mintToken(env.AUTH_HS256_SECRET, {
+          subject: 'admin',
+          scopes: ['tally:admin'],
+          ttlSeconds: TWELVE_HOURS,
+        }),
+      }
+    : undefined;
   console.log(`
 Tally is running (Ctrl-C stops everything):
   write API  ${services['command-service'].url}   docs ${services['command-service'].url}/docs
   read API   ${services['query-service'].url}   docs ${services['query-service'].url}/docs
   Kafka      ${env.KAFKA_BROKERS}${broker ? ' (local broker)' : ''}
   PostgreSQL ${env.WRITE_DATABASE_URL} (write), ${env.READ_DATABASE_URL} (read)
-`);
+${
+  tokens
+    ? `
+Bearer tokens (12 h; signed with the local secret in ${path.relative(root, secretFile)} or AUTH_HS256_SECRET):
+  export TOKEN=${tokens.alice}
+      (owner "alice": tally:write tally:read)
+  export ADMIN_TOKEN=${tokens.admin}
+      (tally:admin: every owner's accounts)
+  More: npm run token -- --sub bob   (or --admin)
+  Then: curl -H "authorization: Bearer $TOKEN" ${services['query-service'].url}/accounts
+`
+    : '\nAuthentication: tokens from the identity provider at AUTH_JWKS_URL.\n'
+}`);
 }
 
 main().catch((error) => {

@@ -7,12 +7,17 @@ jest.setTimeout(120_000);
 
 describe('open and deposit, from the write API to the read API', () => {
   const system = new TestSystem('slice');
+  let alice: string;
+  let bob: string;
 
-  beforeAll(() => system.start());
+  beforeAll(async () => {
+    await system.start();
+    [alice, bob] = await Promise.all([system.token('alice'), system.token('bob')]);
+  });
   afterAll(() => system.stop());
 
   it('shows a deposit on the read side', async () => {
-    const opened = await post(system.command.url, '/accounts', { ownerId: 'alice', currency: 'EUR' });
+    const opened = await post(system.command.url, '/accounts', { ownerId: 'alice', currency: 'EUR' }, alice);
     expect(opened.status).toBe(201);
     expect(opened.body).toMatchObject({
       accountId: expect.any(String),
@@ -21,12 +26,17 @@ describe('open and deposit, from the write API to the read API', () => {
     });
     const { accountId } = opened.body;
 
-    const deposited = await post(system.command.url, `/accounts/${accountId}/deposits`, { amount: 500 });
+    const deposited = await post(
+      system.command.url,
+      `/accounts/${accountId}/deposits`,
+      { amount: 500 },
+      alice,
+    );
     expect(deposited.status).toBe(200);
     expect(deposited.body).toMatchObject({ accountId, version: 2 });
 
     const view = await eventually(async () => {
-      const read = await get(system.query.url, `/accounts/${accountId}`);
+      const read = await get(system.query.url, `/accounts/${accountId}`, alice);
       expect(read.body).toMatchObject({ balance: 500, version: 2 });
       return read;
     });
@@ -41,7 +51,12 @@ describe('open and deposit, from the write API to the read API', () => {
   });
 
   it('answers bad input with RFC 9457 problems on both services', async () => {
-    const invalid = await post(system.command.url, '/accounts', { ownerId: '', currency: 'euro', extra: 1 });
+    const invalid = await post(
+      system.command.url,
+      '/accounts',
+      { ownerId: '', currency: 'euro', extra: 1 },
+      alice,
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.body).toMatchObject({ status: 400, code: 'validation-failed' });
     expect(invalid.body.errors.map((e: { field: string }) => e.field).sort()).toEqual([
@@ -50,7 +65,7 @@ describe('open and deposit, from the write API to the read API', () => {
       'ownerId',
     ]);
 
-    const missing = await get(system.query.url, '/accounts/4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11');
+    const missing = await get(system.query.url, '/accounts/4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11', alice);
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
     expect(missing.body).toMatchObject({ status: 404, code: 'not-found' });
@@ -58,31 +73,33 @@ describe('open and deposit, from the write API to the read API', () => {
     const unknownAccount = await post(
       system.command.url,
       '/accounts/4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11/deposits',
-      {
-        amount: 1,
-      },
+      { amount: 1 },
+      alice,
     );
     expect(unknownAccount.status).toBe(404);
   });
 
   it('rebuilds the same read table after the query service was killed and restarted', async () => {
-    const { accountId } = (await post(system.command.url, '/accounts', { ownerId: 'bob', currency: 'USD' }))
-      .body;
-    await post(system.command.url, `/accounts/${accountId}/deposits`, { amount: 100 });
+    const { accountId } = (
+      await post(system.command.url, '/accounts', { ownerId: 'bob', currency: 'USD' }, bob)
+    ).body;
+    await post(system.command.url, `/accounts/${accountId}/deposits`, { amount: 100 }, bob);
     await eventually(async () =>
-      expect((await get(system.query.url, `/accounts/${accountId}`)).body).toMatchObject({ balance: 100 }),
+      expect((await get(system.query.url, `/accounts/${accountId}`, bob)).body).toMatchObject({
+        balance: 100,
+      }),
     );
 
     await system.query.stop('SIGKILL');
     for (let i = 0; i < 20; i++) {
-      expect((await post(system.command.url, `/accounts/${accountId}/deposits`, { amount: 7 })).status).toBe(
-        200,
-      );
+      expect(
+        (await post(system.command.url, `/accounts/${accountId}/deposits`, { amount: 7 }, bob)).status,
+      ).toBe(200);
     }
     system.query = await system.startQuery();
 
     const view = await eventually(async () => {
-      const read = await get(system.query.url, `/accounts/${accountId}`);
+      const read = await get(system.query.url, `/accounts/${accountId}`, bob);
       expect(read.body.version).toBe(22);
       return read.body;
     }, 30_000);

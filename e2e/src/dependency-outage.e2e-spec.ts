@@ -4,6 +4,8 @@ import {
   createTestDatabase,
   eventually,
   startService,
+  testAuthEnv,
+  testToken,
   type ServiceProcess,
   type TestDatabase,
 } from '@tally/testing';
@@ -16,14 +18,17 @@ describe('command service while PostgreSQL is down', () => {
   let db: TestDatabase;
   let proxy: FaultProxy;
   let command: ServiceProcess;
+  let token: string;
 
   beforeAll(async () => {
+    token = await testToken('before');
     db = await createTestDatabase('e2e_outage');
     const target = new URL(db.url);
     proxy = await new FaultProxy(Number(target.port)).listen();
     target.port = String(proxy.port);
     command = await startService('command-service', {
       env: {
+        ...testAuthEnv(),
         WRITE_DATABASE_URL: target.toString(),
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
         KAFKA_TOPIC: `tally.e2e.outage.${randomBytes(4).toString('hex')}`,
@@ -40,14 +45,16 @@ describe('command service while PostgreSQL is down', () => {
   });
 
   it('answers 503 problems with Retry-After, turns unready, and recovers when the database returns', async () => {
-    expect((await post(command.url, '/accounts', { ownerId: 'before', currency: 'EUR' })).status).toBe(201);
+    expect((await post(command.url, '/accounts', { ownerId: 'before', currency: 'EUR' }, token)).status).toBe(
+      201,
+    );
 
     proxy.mode = 'refuse';
     proxy.cut();
     const response = await fetch(`${command.url}/accounts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ownerId: 'during', currency: 'EUR' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ownerId: 'before', currency: 'EUR' }),
       signal: AbortSignal.timeout(15_000),
     });
     expect(response.status).toBe(503);
@@ -59,7 +66,9 @@ describe('command service while PostgreSQL is down', () => {
 
     proxy.mode = 'pass';
     await eventually(async () => {
-      expect((await post(command.url, '/accounts', { ownerId: 'after', currency: 'EUR' })).status).toBe(201);
+      expect(
+        (await post(command.url, '/accounts', { ownerId: 'before', currency: 'EUR' }, token)).status,
+      ).toBe(201);
       expect((await fetch(`${command.url}/health/ready`)).status).toBe(200);
     }, 20_000);
   });

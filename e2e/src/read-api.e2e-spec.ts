@@ -16,19 +16,25 @@ async function read(
 
 describe('read API', () => {
   const system = new TestSystem('read_api');
-  const q = (path: string, headers?: Record<string, string>) => read(system.query.url, path, headers);
+  // These tests read many owners' accounts: as an admin (authorisation.e2e-spec covers owners).
+  let admin: string;
+  const q = (path: string, headers?: Record<string, string>) =>
+    read(system.query.url, path, { authorization: `Bearer ${admin}`, ...headers });
   const open = async (ownerId: string, currency = 'EUR') => {
-    const response = await post(system.command.url, '/accounts', { ownerId, currency });
+    const response = await post(system.command.url, '/accounts', { ownerId, currency }, admin);
     expect(response.status).toBe(201);
     return response.body as { accountId: string; version: number; consistencyToken: string };
   };
   const deposit = async (accountId: string, amount: number) => {
-    const response = await post(system.command.url, `/accounts/${accountId}/deposits`, { amount });
+    const response = await post(system.command.url, `/accounts/${accountId}/deposits`, { amount }, admin);
     expect(response.status).toBe(200);
     return response.body as { version: number; consistencyToken: string };
   };
 
-  beforeAll(() => system.start());
+  beforeAll(async () => {
+    await system.start();
+    admin = await system.admin();
+  });
   afterAll(() => system.stop());
 
   describe('read-your-writes', () => {
@@ -218,11 +224,16 @@ describe('read API', () => {
       const from = await open('payer');
       const to = await open('payee');
       await deposit(from.accountId, 100);
-      const accepted = await post(system.command.url, '/transfers', {
-        fromAccountId: from.accountId,
-        toAccountId: to.accountId,
-        amount: 40,
-      });
+      const accepted = await post(
+        system.command.url,
+        '/transfers',
+        {
+          fromAccountId: from.accountId,
+          toAccountId: to.accountId,
+          amount: 40,
+        },
+        admin,
+      );
       expect(accepted.status).toBe(202);
       const requested = await q(`/transfers/${accepted.body.transferId}`, {
         'x-consistency-token': accepted.body.consistencyToken,

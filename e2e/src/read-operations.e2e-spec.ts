@@ -27,19 +27,25 @@ async function snapshotOf(url: string) {
 
 describe('read-side operations from the command line', () => {
   const system = new TestSystem('read_ops');
-  beforeAll(() => system.start());
+  let admin: string;
+  const auth = () => ({ headers: { authorization: `Bearer ${admin}` } });
+  beforeAll(async () => {
+    await system.start();
+    admin = await system.admin();
+  });
   afterAll(() => system.stop());
 
   it('rebuilds the read models while the read API keeps answering, ending equal to the live tables', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 8; i++)
       ids.push(
-        (await post(system.command.url, '/accounts', { ownerId: 'rebuild', currency: 'EUR' })).body.accountId,
+        (await post(system.command.url, '/accounts', { ownerId: 'rebuild', currency: 'EUR' }, admin)).body
+          .accountId,
       );
     for (let round = 0; round < 10; round++)
-      for (const id of ids) await post(system.command.url, `/accounts/${id}/deposits`, { amount: 10 });
+      for (const id of ids) await post(system.command.url, `/accounts/${id}/deposits`, { amount: 10 }, admin);
     await eventually(async () => {
-      const portfolio = await fetch(`${system.query.url}/owners/rebuild/portfolio`).then(
+      const portfolio = await fetch(`${system.query.url}/owners/rebuild/portfolio`, auth()).then(
         (r) => r.json() as Promise<any>,
       );
       expect(portfolio.totals[0].balance).toBe(800);
@@ -51,7 +57,7 @@ describe('read-side operations from the command line', () => {
     const failures: string[] = [];
     const reader = (async () => {
       while (reading) {
-        const response = await fetch(`${system.query.url}/owners/rebuild/portfolio`);
+        const response = await fetch(`${system.query.url}/owners/rebuild/portfolio`, auth());
         if (response.status !== 200) failures.push(`${response.status} ${await response.text()}`);
         else answers.push(((await response.json()) as any).totals[0].balance);
       }
@@ -68,10 +74,11 @@ describe('read-side operations from the command line', () => {
     expect(new Set(answers)).toEqual(new Set([800]));
     expect(await snapshotOf(system.readDb.url)).toEqual(before);
     // The live consumers continue on the new tables.
-    await post(system.command.url, `/accounts/${ids[0]}/deposits`, { amount: 5 });
+    await post(system.command.url, `/accounts/${ids[0]}/deposits`, { amount: 5 }, admin);
     await eventually(async () =>
       expect(
-        (await fetch(`${system.query.url}/accounts/${ids[0]}`).then((r) => r.json() as Promise<any>)).balance,
+        (await fetch(`${system.query.url}/accounts/${ids[0]}`, auth()).then((r) => r.json() as Promise<any>))
+          .balance,
       ).toBe(105),
     );
   });
@@ -86,8 +93,9 @@ describe('read-side operations from the command line', () => {
       },
       { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     );
-    const { accountId } = (await post(system.command.url, '/accounts', { ownerId: 'dlq', currency: 'EUR' }))
-      .body;
+    const { accountId } = (
+      await post(system.command.url, '/accounts', { ownerId: 'dlq', currency: 'EUR' }, admin)
+    ).body;
     const event = {
       eventId: '0d6f5c9e-2c4b-4f7e-9a0b-4f8b3f7d1c11',
       type: 'tally.account.money-deposited',
@@ -120,7 +128,7 @@ describe('read-side operations from the command line', () => {
     );
     expect(stdout).toContain(`re-drove ${id}`);
     await eventually(async () => {
-      const ledger = await fetch(`${system.query.url}/accounts/${accountId}/ledger`).then(
+      const ledger = await fetch(`${system.query.url}/accounts/${accountId}/ledger`, auth()).then(
         (r) => r.json() as Promise<any>,
       );
       expect(ledger.items).toMatchObject([{ version: 2, amount: 42, source: 'manual', balanceAfter: 42 }]);

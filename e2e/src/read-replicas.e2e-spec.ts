@@ -42,15 +42,19 @@ const eventStore = (url: string): Promise<EventEnvelope[]> =>
 
 describe('query-service replicas in one consumer group', () => {
   const system = new TestSystem('replicas');
+  let admin: string;
 
-  beforeAll(() => system.start());
+  beforeAll(async () => {
+    await system.start();
+    admin = await system.admin();
+  });
   afterAll(() => system.stop());
 
   it('a replica joining and another killed mid-stream lose nothing and apply nothing twice', async () => {
     const accounts: string[] = [];
     for (let i = 0; i < 12; i++)
       accounts.push(
-        (await post(system.command.url, '/accounts', { ownerId: `rep${i % 3}`, currency: 'EUR' })).body
+        (await post(system.command.url, '/accounts', { ownerId: `rep${i % 3}`, currency: 'EUR' }, admin)).body
           .accountId,
       );
     let writing = true;
@@ -58,9 +62,12 @@ describe('query-service replicas in one consumer group', () => {
     const writers = accounts.slice(0, 6).map(async (_, w) => {
       for (let i = 0; writing; i++) {
         const accountId = accounts[(w + i * 6) % accounts.length];
-        const response = await post(system.command.url, `/accounts/${accountId}/deposits`, {
-          amount: 1 + (i % 9),
-        });
+        const response = await post(
+          system.command.url,
+          `/accounts/${accountId}/deposits`,
+          { amount: 1 + (i % 9) },
+          admin,
+        );
         if (response.status === 200) deposits++;
       }
     });

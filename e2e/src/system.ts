@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, startService, type ServiceProcess, type TestDatabase } from '@tally/testing';
+import { Scope } from '@tally/http';
+import {
+  createTestDatabase,
+  startService,
+  testAuthEnv,
+  testToken,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@tally/testing';
 
 /**
  * Both services as separate processes, on their own throwaway databases and topic, so an e2e file
- * shares nothing with other tests that use the same PostgreSQL server and Kafka broker.
+ * shares nothing with other tests that use the same PostgreSQL server and Kafka broker. They accept
+ * the bearer tokens of `token()` (a secret of this test process).
  */
 export class TestSystem {
   command!: ServiceProcess;
@@ -11,10 +20,22 @@ export class TestSystem {
   writeDb!: TestDatabase;
   readDb!: TestDatabase;
   readonly env: Record<string, string>;
+  /** Variables for one service only, e.g. its own Kafka credentials. */
+  readonly commandEnv: Record<string, string> = {};
+  readonly queryEnv: Record<string, string> = {};
 
-  constructor(label: string) {
+  /**
+   * `leastPrivilege`: the services run as the `tally_command` and `tally_query` database roles,
+   * while the owner (postgres) creates the databases and runs the migrations.
+   */
+  constructor(
+    label: string,
+    env: Record<string, string> = {},
+    private readonly options: { leastPrivilege?: boolean } = {},
+  ) {
     const suffix = randomBytes(4).toString('hex');
     this.env = {
+      ...testAuthEnv(),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC: `tally.e2e.${label}.${suffix}`,
       KAFKA_TOPIC_PARTITIONS: '3',
@@ -22,7 +43,18 @@ export class TestSystem {
       RELAY_SWEEP_INTERVAL_MS: '200',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       LOG_LEVEL: 'warn',
+      ...env,
     };
+  }
+
+  /** A token these services accept: by default an owner's (write and read); see also `admin()`. */
+  token(subject: string, scopes: string[] = [Scope.Write, Scope.Read]): Promise<string> {
+    return testToken(subject, scopes);
+  }
+
+  /** A token that may act on and read every owner's accounts. */
+  admin(): Promise<string> {
+    return testToken('e2e-admin', [Scope.Admin]);
   }
 
   async start(): Promise<this> {
@@ -32,13 +64,27 @@ export class TestSystem {
     ]);
     this.env.WRITE_DATABASE_URL = this.writeDb.url;
     this.env.READ_DATABASE_URL = this.readDb.url;
-    this.command = await startService('command-service', { env: this.env });
+    if (this.options.leastPrivilege) {
+      Object.assign(this.commandEnv, {
+        WRITE_MIGRATION_DATABASE_URL: this.writeDb.url,
+        WRITE_DATABASE_URL: withUser(this.writeDb.url, 'tally_command'),
+      });
+      Object.assign(this.queryEnv, {
+        READ_MIGRATION_DATABASE_URL: this.readDb.url,
+        READ_DATABASE_URL: withUser(this.readDb.url, 'tally_query'),
+      });
+    }
+    this.command = await this.startCommand();
     this.query = await this.startQuery();
     return this;
   }
 
-  startQuery(): Promise<ServiceProcess> {
-    return startService('query-service', { env: this.env });
+  startCommand(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    return startService('command-service', { env: { ...this.env, ...this.commandEnv, ...env } });
+  }
+
+  startQuery(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    return startService('query-service', { env: { ...this.env, ...this.queryEnv, ...env } });
   }
 
   async stop(): Promise<void> {
@@ -47,23 +93,40 @@ export class TestSystem {
   }
 }
 
+const withUser = (url: string, user: string): string => {
+  const target = new URL(url);
+  target.username = user;
+  target.password = '';
+  return target.toString();
+};
+
+/** `Authorization: Bearer <token>`, or nothing for an undefined token. */
+export const bearer = (token: string | undefined): Record<string, string> =>
+  token === undefined ? {} : { authorization: `Bearer ${token}` };
+
 export async function post(
   base: string,
   path: string,
   body: unknown,
-): Promise<{ status: number; body: any }> {
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...bearer(token), ...headers },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() };
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
 export async function get(
   base: string,
   path: string,
+  token: string | undefined,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any; headers: Headers }> {
-  const response = await fetch(`${base}${path}`);
-  return { status: response.status, body: await response.json(), headers: response.headers };
+  const response = await fetch(`${base}${path}`, { headers: { ...bearer(token), ...headers } });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }

@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Scope } from '@tally/http';
 import {
   createTestDatabase,
   eventually,
   startService,
+  testAuthEnv,
+  testToken,
   type ServiceProcess,
   type TestDatabase,
 } from '@tally/testing';
@@ -13,7 +16,9 @@ jest.setTimeout(120_000);
 describe('write side as a process', () => {
   let db: TestDatabase;
   let command: ServiceProcess;
+  let admin: string;
   const env: Record<string, string> = {
+    ...testAuthEnv(),
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     KAFKA_TOPIC: `tally.e2e.write.${randomBytes(4).toString('hex')}`,
     KAFKA_TOPIC_PARTITIONS: '3',
@@ -25,7 +30,11 @@ describe('write side as a process', () => {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${command.url}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        authorization: `Bearer ${admin}`,
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -38,6 +47,7 @@ describe('write side as a process', () => {
   };
 
   beforeAll(async () => {
+    admin = await testToken('e2e-admin', [Scope.Admin]);
     db = await createTestDatabase('e2e_write_side');
     env.WRITE_DATABASE_URL = db.url;
     command = await startService('command-service', { env });

@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AccountsCommandsModule } from '@tally/accounts-commands';
 import { postgresReadiness } from '@tally/database';
 import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
-import { OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
+import { AuthModule, OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
 import { KafkaModule, KafkaReadiness } from '@tally/messaging';
 import type { Pool } from 'pg';
 import type { CommandServiceConfig } from './config';
@@ -16,6 +16,7 @@ export class CommandServiceModule {
       module: CommandServiceModule,
       imports: [
         loggingModule('command-service'),
+        AuthModule.forRoot(config.auth),
         TerminusModule,
         CqrsModule.forRoot(),
         KafkaModule.forRoot(config.kafka),

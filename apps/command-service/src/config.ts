@@ -1,14 +1,19 @@
 import type { CommandsOptions } from '@tally/accounts-commands';
+import { authConfigFromEnv, rateLimitFromEnv, type AuthConfig, type RateLimitConfig } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 
 export interface CommandServiceConfig {
   host: string;
   port: number;
   databaseUrl: string;
+  /** Who creates the database and runs migrations: the owner, while the service may run as `tally_command`. */
+  migrationDatabaseUrl: string;
   databasePoolSize: number;
   kafka: KafkaSettings;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
   commands: CommandsOptions;
+  auth: AuthConfig;
+  rateLimit: RateLimitConfig;
 }
 
 const int = (value: string | undefined, fallback: number, min = 0): number => {
@@ -18,10 +23,13 @@ const int = (value: string | undefined, fallback: number, min = 0): number => {
   return parsed;
 };
 
+const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
+
 export const loadConfig = (env = process.env): CommandServiceConfig => ({
   host: env.HOST ?? '127.0.0.1',
   port: int(env.COMMAND_SERVICE_PORT ?? env.PORT, 3001),
-  databaseUrl: env.WRITE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tally_write',
+  databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+  migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
   databasePoolSize: int(env.WRITE_DATABASE_POOL_SIZE, 20),
   kafka: kafkaSettingsFromEnv('tally-command-service', env),
   relay: {
@@ -37,4 +45,6 @@ export const loadConfig = (env = process.env): CommandServiceConfig => ({
       sweepIntervalMs: int(env.TRANSFERS_SWEEP_INTERVAL_MS, 1_000, 10),
     },
   },
+  auth: authConfigFromEnv(env),
+  rateLimit: rateLimitFromEnv(env),
 });

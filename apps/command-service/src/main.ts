@@ -9,8 +9,8 @@ import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  await ensureDatabase(config.databaseUrl);
-  await runMigrations(config.databaseUrl, writeSideMigrations, 'write');
+  await ensureDatabase(config.migrationDatabaseUrl);
+  await runMigrations(config.migrationDatabaseUrl, writeSideMigrations, 'write');
   await ensureTopic(
     createKafka(config.kafka, nestLogger('kafkajs')),
     config.kafka.topic,
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const app = await createHttpApp(CommandServiceModule.register(config), {
     title: 'Tally command service',
     description: 'Write API: commands on accounts and transfers, validated against event-sourced aggregates.',
+    rateLimit: config.rateLimit,
   });
   await app.listen({ host: config.host, port: config.port });
   new Logger('main').log(`command service listening on http://${config.host}:${config.port}`);

@@ -2,19 +2,20 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { accountReadModels } from '@tally/accounts-read-models';
-import { OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
+import { AuthModule, OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
 import { KafkaModule, KafkaReadiness } from '@tally/messaging';
 import { ProjectionLifecycle, ProjectionsModule } from '@tally/projections';
 import { DataSource } from 'typeorm';
-import type { QueryServiceConfig } from './config';
+import type { QueryHttpConfig, QueryServiceConfig } from './config';
 
 @Module({})
 export class QueryServiceModule {
-  static register(config: QueryServiceConfig): DynamicModule {
+  static register(config: QueryServiceConfig, http: QueryHttpConfig): DynamicModule {
     return {
       module: QueryServiceModule,
       imports: [
         loggingModule('query-service'),
+        AuthModule.forRoot(http.auth),
         TerminusModule,
         KafkaModule.forRoot(config.kafka),
         TypeOrmModule.forRoot({

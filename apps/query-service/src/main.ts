@@ -5,19 +5,21 @@ import { ensureDatabase, runMigrations } from '@tally/database';
 import { createHttpApp } from '@tally/http';
 import { createKafka, deadLetterTopicOf, ensureTopic, nestLogger } from '@tally/messaging';
 import { QueryServiceModule } from './app.module';
-import { loadConfig } from './config';
+import { loadConfig, loadHttpConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  await ensureDatabase(config.databaseUrl);
-  await runMigrations(config.databaseUrl, accountReadModels.migrations, 'read');
+  const http = loadHttpConfig();
+  await ensureDatabase(config.migrationDatabaseUrl);
+  await runMigrations(config.migrationDatabaseUrl, accountReadModels.migrations, 'read');
   const kafka = createKafka(config.kafka, nestLogger('kafkajs'));
   await ensureTopic(kafka, config.kafka.topic, config.kafka.partitions);
   await ensureTopic(kafka, deadLetterTopicOf(config.kafka.topic), config.kafka.partitions);
 
-  const app = await createHttpApp(QueryServiceModule.register(config), {
+  const app = await createHttpApp(QueryServiceModule.register(config, http), {
     title: 'Tally query service',
     description: 'Read API: denormalized views of accounts and transfers, built from the event topic.',
+    rateLimit: http.rateLimit,
   });
   await app.listen({ host: config.host, port: config.port });
   new Logger('main').log(`query service listening on http://${config.host}:${config.port}`);

@@ -12,14 +12,15 @@ const usage = `Usage: npm run rebuild -- [--keep-old]
 
 Rebuilds the read tables from the beginning of the topic into a shadow schema, with its own consumer
 group, while the live tables keep serving; swaps them in atomically once they have caught up with the
-live ones. Uses the query service's environment (READ_DATABASE_URL, KAFKA_BROKERS, KAFKA_TOPIC,
-KAFKA_GROUP_ID). --keep-old keeps the replaced tables in schema retired_<timestamp>.`;
+live ones. Uses the query service's environment (READ_MIGRATION_DATABASE_URL, else READ_DATABASE_URL:
+the tables' owner; KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID). --keep-old keeps the replaced tables in schema retired_<timestamp>.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'keep-old': { type: 'boolean' }, help: { type: 'boolean' } } });
   if (values.help) return console.log(usage);
   const config = loadConfig();
-  await runMigrations(config.databaseUrl, accountReadModels.migrations, 'read');
+  // Creating and swapping tables is the owner's right, not the service role's.
+  await runMigrations(config.migrationDatabaseUrl, accountReadModels.migrations, 'read');
   const label = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const bar = new SingleBar({
     format: 'rebuild |{bar}| {percentage}% | {value}/{total} messages | {applied} applied | {phase}',
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   const result = await rebuildReadModels({
     kafka: createKafka(config.kafka, stderrLogger),
     topic: config.kafka.topic,
-    databaseUrl: config.databaseUrl,
+    databaseUrl: config.migrationDatabaseUrl,
     projector: accountReadModels.projector,
     groupId: `${config.groupId}-rebuild-${label}`,
     label,

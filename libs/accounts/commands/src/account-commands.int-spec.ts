@@ -187,7 +187,7 @@ describe('account commands over HTTP', () => {
           schemaVersion: 2,
           streamVersion: 3,
           data: { amount: 5, source: 'cash' },
-          metadata: { correlationId: 'audit-1', causationId: 'audit-1' },
+          metadata: { correlationId: 'audit-1', causationId: 'audit-1', actor: 'alice' },
           eventId: expect.any(String),
           occurredAt: expect.any(String),
           recordedAt: expect.any(String),

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountHistoryHttp } from './account-history/account-history.http';
+import { AccountOwners } from './account-owners';
 import { GetAccountHistoryHandler } from './account-history/account-history.handler';
 import { CloseAccountHandler } from './close-account/close-account.handler';
 import { CloseAccountHttp } from './close-account/close-account.http';
@@ -42,6 +43,7 @@ export class AccountsCommandsModule {
       providers: [
         { provide: COMMANDS_OPTIONS, useValue: { ...defaultCommandsOptions, ...options } },
         CommandPipeline,
+        AccountOwners,
         OpenAccountHandler,
         DepositMoneyHandler,
         WithdrawMoneyHandler,

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { ProblemException } from '@tally/http';
+import { BusinessRuleViolation } from '@tally/accounts-domain';
+import { ProblemException, mayAccess, principalOf, type Principal } from '@tally/http';
 
 /** What a command carries besides its intent: who caused it, and under which expectations. */
 export interface CommandContext {
@@ -8,6 +9,11 @@ export interface CommandContext {
   actor?: string;
   /** From `If-Match`: the stream version the client last saw. Absent means "whatever is current". */
   expectedVersion?: number;
+  /**
+   * Throws unless the caller may act on the loaded state. The pipeline calls it before anything else
+   * is decided or revealed (even a version conflict), so a refused request appends nothing.
+   */
+  authorize?: (state: unknown) => void;
 }
 
 const strongVersionTag = /^"([1-9][0-9]{0,8})"$/;
@@ -31,12 +37,33 @@ export function expectedVersionOf(request: FastifyRequest): number | undefined {
   return Number(match[1]);
 }
 
-/** A request is the cause of the commands it issues, so its id is both correlation and causation. */
-export const commandContextOf = (request: FastifyRequest): CommandContext => ({
-  correlationId: request.id,
-  causationId: request.id,
-  expectedVersion: expectedVersionOf(request),
-});
+/**
+ * Someone else's account is refused exactly as a missing one is (`account-not-found`: 404 for the
+ * account in the path, 422 for the source of a transfer), so that its existence is not revealed.
+ */
+export const accountNotVisible = (detail = 'The account does not exist.') =>
+  new BusinessRuleViolation('account-not-found', detail);
+
+/** Only the account's owner (or an admin) may act on it; a missing account has no owner. */
+export const ownerOnly =
+  (principal: Principal) =>
+  (state: unknown): void => {
+    if (!mayAccess(principal, (state as { ownerId?: string }).ownerId)) throw accountNotVisible();
+  };
+
+/**
+ * A request is the cause of the commands it issues, so its id is both correlation and causation.
+ * The verified caller is recorded as the actor, and may act only on accounts they own.
+ */
+export const commandContextOf = (request: FastifyRequest): CommandContext => {
+  const principal = principalOf(request);
+  return {
+    correlationId: request.id,
+    causationId: request.id,
+    expectedVersion: expectedVersionOf(request),
+    ...(principal ? { actor: principal.subject, authorize: ownerOnly(principal) } : {}),
+  };
+};
 
 /** Every acknowledged write answers with the stream's new version and a token for read-your-writes. */
 export interface WriteResult {

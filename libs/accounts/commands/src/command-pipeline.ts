@@ -93,6 +93,7 @@ export class CommandPipeline {
   ): Promise<WriteResult> {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(stream);
+      context.authorize?.(loaded.state);
       if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
         throw new VersionConflictError(context.expectedVersion, loaded.version);
       }

@@ -4,9 +4,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { runMigrations } from '@tally/database';
 import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
-import { createHttpApp, loggingModule } from '@tally/http';
+import { AuthModule, createHttpApp, loggingModule, type RateLimitConfig } from '@tally/http';
 import { KafkaModule } from '@tally/messaging';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, testAuthConfig, testAuthHeader, type TestDatabase } from '@tally/testing';
 import type { Pool } from 'pg';
 import { AccountsCommandsModule } from './accounts-commands.module';
 import type { CommandsOptions } from './commands-options';
@@ -29,9 +29,13 @@ export class CommandTestApp {
   db!: TestDatabase;
   pool!: Pool;
 
+  /** Sent on every request that brings no Authorization header of its own: alice, write and read. */
+  defaultAuth: Record<string, string> = {};
+
   constructor(
     private readonly label: string,
     private readonly options: Partial<CommandsOptions> = {},
+    private readonly rateLimit?: RateLimitConfig,
   ) {}
 
   async start(database?: TestDatabase): Promise<this> {
@@ -43,6 +47,7 @@ export class CommandTestApp {
     @Module({
       imports: [
         loggingModule('command-service-test'),
+        AuthModule.forRoot(testAuthConfig()),
         CqrsModule.forRoot(),
         KafkaModule.forRoot({ brokers: ['127.0.0.1:1'], clientId: 'unused', topic: 'unused', partitions: 1 }),
         EventStoreModule.forRoot({
@@ -57,7 +62,12 @@ export class CommandTestApp {
     // Jest (CommonJS) cannot run the dynamic import() with which Swagger loads @fastify/static for the
     // /docs page; the docs are served by the real process (e2e), everything else is the real stack.
     SwaggerModule.setup = () => undefined;
-    this.app = await createHttpApp(TestModule, { title: 'test', description: 'test' });
+    this.app = await createHttpApp(TestModule, {
+      title: 'test',
+      description: 'test',
+      rateLimit: this.rateLimit,
+    });
+    this.defaultAuth = await testAuthHeader('alice');
     await this.app.init();
     await this.app.getHttpAdapter().getInstance().ready();
     this.pool = this.app.get(WRITE_POOL);
@@ -84,7 +94,11 @@ export class CommandTestApp {
         method,
         url,
         payload,
-        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...this.defaultAuth,
+          ...headers,
+        },
       });
     let parsed: unknown = response.body;
     try {

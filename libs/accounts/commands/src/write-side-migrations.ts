@@ -1,6 +1,7 @@
 import { CreateEventStore1764316800000, CreateSnapshots1764316800300 } from '@tally/event-store';
 import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
 import { CreateTransfersInFlight1764316800500 } from './migrations/1764316800500-create-transfers-in-flight';
+import { LeastPrivilegeRoles1764316800900 } from './migrations/1764316800900-least-privilege-roles';
 
 /** Every migration of the write database, in order: what the command service runs at start-up. */
 export const writeSideMigrations = [
@@ -8,4 +9,5 @@ export const writeSideMigrations = [
   CreateSnapshots1764316800300,
   CreateIdempotencyKeys1764316800400,
   CreateTransfersInFlight1764316800500,
+  LeastPrivilegeRoles1764316800900,
 ];

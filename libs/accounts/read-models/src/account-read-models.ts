@@ -7,6 +7,7 @@ import { LedgerHttp } from './ledger/ledger.http';
 import { LedgerProjection } from './ledger/ledger.projection';
 import { CreateAccounts1764316800200 } from './migrations/1764316800200-create-accounts';
 import { CreateLedgerTransfersPortfolio1764316800210 } from './migrations/1764316800210-create-ledger-transfers-portfolio';
+import { LeastPrivilegeRole1764316800900 } from './migrations/1764316800900-least-privilege-role';
 import { OwnerBalance } from './owner-portfolio/owner-balance.entity';
 import { OwnerPortfolioHttp } from './owner-portfolio/owner-portfolio.http';
 import { OwnerPortfolioProjection } from './owner-portfolio/owner-portfolio.projection';
@@ -26,6 +27,7 @@ export const accountReadModels = {
     CreateParkedEvents1764316800110,
     CreateAccounts1764316800200,
     CreateLedgerTransfersPortfolio1764316800210,
+    LeastPrivilegeRole1764316800900,
   ],
   controllers: [AccountSummaryHttp, LedgerHttp, TransferHttp, OwnerPortfolioHttp],
   projections: () => [

@@ -1,3 +1,4 @@
 export * from './ensure-database';
 export * from './migrate';
 export * from './postgres-readiness';
+export * from './roles';

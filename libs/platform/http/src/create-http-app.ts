@@ -2,10 +2,13 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation';
 import { instrumentHttp } from './http-metrics';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { problemType } from './problem';
+import { installRateLimit, type RateLimitConfig } from './rate-limit';
 import { createValidationPipe } from './validation';
 
 export interface HttpAppOptions {
@@ -13,6 +16,8 @@ export interface HttpAppOptions {
   description: string;
   /** Request bodies larger than this are refused with 413 before they are parsed. */
   bodyLimitBytes?: number;
+  /** Per-client request limit (see rateLimitFromEnv); absent or max 0: unlimited. */
+  rateLimit?: RateLimitConfig;
 }
 
 /**
@@ -28,6 +33,21 @@ export async function createHttpApp(
     genReqId: correlationIdOf,
     // The framework's logger is pino via nestjs-pino; Fastify's own would log every request twice.
     logger: false,
+    // A URL Fastify cannot even route (bad percent-encoding) is still answered as a problem.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void reply
+        .status(status)
+        .header('content-type', 'application/problem+json')
+        .send({
+          type: problemType('bad-request'),
+          title: 'Bad request',
+          status,
+          code: 'bad-request',
+          detail: 'The request URL is not valid.',
+          instance: request.url,
+        });
+    },
   });
   // JSON is the only body the APIs accept; anything else is a 415, not a body to guess at.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
@@ -38,13 +58,20 @@ export async function createHttpApp(
 
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  if (options.rateLimit) await installRateLimit(app, options.rateLimit);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').build(),
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .addSecurityRequirements('bearer')
+      .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

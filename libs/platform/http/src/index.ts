@@ -7,3 +7,4 @@ export * from './create-http-app';
 export * from './logging';
 export * from './dependency-failure';
 export * from './auth';
+export * from './rate-limit';

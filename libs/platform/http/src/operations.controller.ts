@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { register } from 'prom-client';
+import { Public } from './auth/bearer-auth.guard';
 
 /** A dependency the service cannot serve without (PostgreSQL, Kafka). Throws when it is unreachable. */
 export interface ReadinessCheck {
@@ -13,8 +14,12 @@ export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** Liveness, readiness and Prometheus metrics, the same on every service. */
+/**
+ * Liveness, readiness and Prometheus metrics, the same on every service. Public: probes and scrapers
+ * carry no tokens, and nothing here reveals an account (keep /metrics off the public network anyway).
+ */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class OperationsController {
   constructor(

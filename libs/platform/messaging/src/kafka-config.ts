@@ -1,10 +1,44 @@
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions, type logCreator } from 'kafkajs';
+
+export type ScramMechanism = 'scram-sha-256' | 'scram-sha-512';
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topic: string;
   partitions: number;
+  /** SASL/SCRAM credentials of this service's own user (least privilege: see infra/kafka). */
+  sasl?: { mechanism: ScramMechanism; username: string; password: string };
+  /** TLS to the brokers; `ca` (PEM) replaces the system's trusted authorities when given. */
+  ssl?: { ca?: string };
+}
+
+const MECHANISMS: readonly string[] = ['scram-sha-256', 'scram-sha-512'];
+
+/**
+ * KAFKA_SASL_MECHANISM (SCRAM-SHA-256 or SCRAM-SHA-512) with KAFKA_SASL_USERNAME and
+ * KAFKA_SASL_PASSWORD; KAFKA_SSL=true for TLS, KAFKA_SSL_CA_FILE for a private authority.
+ * Half a configuration is an error at start-up, never a silent fallback to plaintext.
+ */
+export function kafkaSecurityFromEnv(env = process.env): Pick<KafkaSettings, 'sasl' | 'ssl'> {
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
+  const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
+  const security: Pick<KafkaSettings, 'sasl' | 'ssl'> = {};
+  if (mechanism || username || password) {
+    if (!mechanism || !MECHANISMS.includes(mechanism))
+      throw new Error('KAFKA_SASL_MECHANISM must be SCRAM-SHA-256 or SCRAM-SHA-512');
+    if (!username || !password)
+      throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are both required with SASL');
+    security.sasl = { mechanism: mechanism as ScramMechanism, username, password };
+  }
+  const ssl = env.KAFKA_SSL;
+  if (ssl !== undefined && ssl !== 'true' && ssl !== 'false')
+    throw new Error('KAFKA_SSL must be true or false');
+  if (env.KAFKA_SSL_CA_FILE && ssl !== 'true') throw new Error('KAFKA_SSL_CA_FILE needs KAFKA_SSL=true');
+  if (ssl === 'true')
+    security.ssl = env.KAFKA_SSL_CA_FILE ? { ca: readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8') } : {};
+  return security;
 }
 
 export interface KafkaLogger {
@@ -20,6 +54,7 @@ export function kafkaSettingsFromEnv(clientId: string, env = process.env): Kafka
     clientId,
     topic: env.KAFKA_TOPIC ?? 'tally.events',
     partitions: Number(env.KAFKA_TOPIC_PARTITIONS ?? 12),
+    ...kafkaSecurityFromEnv(env),
   };
 }
 
@@ -40,5 +75,10 @@ export function createKafka(settings: KafkaSettings, logger: KafkaLogger): Kafka
     logCreator: toLogger(logger),
     connectionTimeout: 3_000,
     retry: { initialRetryTime: 200, retries: 8 },
+    ...(settings.sasl ? { sasl: settings.sasl as SASLOptions } : {}),
+    // Certificates are always verified: there is no switch to turn that off.
+    ...(settings.ssl
+      ? { ssl: { rejectUnauthorized: true, ...(settings.ssl.ca ? { ca: [settings.ssl.ca] } : {}) } }
+      : {}),
   });
 }

@@ -1,11 +1,13 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { EventMetadata } from '@tally/contracts';
-import { notFound } from '@tally/http';
+import { RequireScope, Scope, mayAccess, notFound, principalOf } from '@tally/http';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
 import { AccountIdPipe } from '../account-id.pipe';
+import { AccountOwners } from '../account-owners';
 import { GetAccountHistory } from './account-history.handler';
 
 const MAX_PAGE = 1_000;
@@ -50,14 +52,23 @@ export class AccountHistory {
 @ApiTags('accounts')
 @Controller('accounts/:id/events')
 export class AccountHistoryHttp {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly owners: AccountOwners,
+  ) {}
 
   @Get()
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: AccountHistory, description: 'The account stream with metadata, oldest first' })
   async history(
     @Param('id', AccountIdPipe) accountId: string,
     @Query() { fromVersion, limit }: AccountHistoryParams,
+    @Req() request: FastifyRequest,
   ): Promise<AccountHistory> {
+    // Someone else's account is answered exactly as a missing one: its existence is not revealed.
+    const principal = principalOf(request);
+    if (principal && !mayAccess(principal, await this.owners.ownerOf(accountId)))
+      throw notFound('Account', accountId);
     const page = await this.queries.execute(new GetAccountHistory(accountId, fromVersion, limit));
     if (!page) throw notFound('Account', accountId);
     const events = page.events.map(({ position: _position, streamId: _streamId, ...event }) => event);

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
@@ -17,6 +18,7 @@ export class CloseAccountHttp {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @RequireScope(Scope.Write)
   @HttpCode(200)
   @Idempotent()
   @JsonObjectBody()

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/commo
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
@@ -26,6 +27,7 @@ export class DepositMoneyHttp {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @RequireScope(Scope.Write)
   @HttpCode(200)
   @Idempotent()
   @JsonObjectBody()

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { testAuthHeader } from '@tally/testing';
 import { CommandTestApp } from '../command-test-app';
 import { IdempotencyKeys } from './idempotency-keys';
 
@@ -15,7 +16,7 @@ describe('Idempotency-Key', () => {
   afterAll(() => t.stop());
 
   it('answers a retry with the original status, body and headers, and appends nothing', async () => {
-    const headers = key();
+    const headers = { ...key(), ...(await testAuthHeader('carol')) };
     const first = await t.post('/accounts', { ownerId: 'carol', currency: 'EUR' }, headers);
     const retry = await t.post('/accounts', { currency: 'EUR', ownerId: 'carol' }, headers); // same JSON, other order
     expect(first.status).toBe(201);

@@ -10,7 +10,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import { TransactionScope } from '@tally/event-store';
-import { ProblemException } from '@tally/http';
+import { ProblemException, principalOf } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { IdempotencyKeys, type StoredResponse } from './idempotency-keys';
@@ -46,7 +46,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         'Invalid Idempotency-Key header',
         'An Idempotency-Key is 1 to 255 visible ASCII characters, e.g. a UUID.',
       );
-    const scope = `${request.method} ${request.url.split('?')[0]}`;
+    // Keys are per caller too: another client sending the same key gets its own outcome, never ours.
+    const caller = principalOf(request)?.subject;
+    const scope = `${request.method} ${request.url.split('?')[0]}${caller === undefined ? '' : ` as ${caller}`}`;
     const requestHash = requestHashOf(request.body);
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
+import { ProblemException, RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandContextOf } from '../command-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -35,18 +36,33 @@ export class OpenAccountHttp {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @RequireScope(Scope.Write)
   @HttpCode(201)
   @Idempotent()
   @JsonObjectBody()
   @ApiCreatedResponse({ type: OpenedAccount, description: 'Opened; Location names the new account' })
+  @ApiResponse({
+    status: 403,
+    description: 'owner-mismatch: ownerId is not your token subject (admins excepted)',
+  })
   async open(
     @Body() body: OpenAccountBody,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<OpenedAccount> {
+    const principal = principalOf(request);
+    if (principal && !mayAccess(principal, body.ownerId))
+      throw new ProblemException(
+        403,
+        'owner-mismatch',
+        'Forbidden',
+        'You may open accounts only for yourself: ownerId must be the subject of your token.',
+      );
     const accountId = randomUUID();
+    // A new account has no owner to check yet: the check above is the whole authorisation.
+    const { authorize: _, ...context } = commandContextOf(request);
     const result = await this.commands.execute(
-      new OpenAccount(accountId, body.ownerId, body.currency, commandContextOf(request)),
+      new OpenAccount(accountId, body.ownerId, body.currency, context),
     );
     void reply.header('location', `/accounts/${accountId}`);
     sendWriteHeaders(reply, result);

@@ -3,8 +3,10 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
+import { RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
 import type { FastifyRequest } from 'fastify';
-import { commandContextOf } from '../command-context';
+import { AccountOwners } from '../account-owners';
+import { accountNotVisible, commandContextOf } from '../command-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { JsonObjectBody } from '../json-object-body';
 import { MoneyAmountBody } from '../money-amount.dto';
@@ -30,9 +32,13 @@ export class TransferAccepted {
 @ApiTags('transfers')
 @Controller('transfers')
 export class RequestTransferHttp {
-  constructor(private readonly commands: CommandBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly owners: AccountOwners,
+  ) {}
 
   @Post()
+  @RequireScope(Scope.Write)
   @HttpCode(202)
   @Idempotent()
   @JsonObjectBody()
@@ -46,15 +52,19 @@ export class RequestTransferHttp {
     @Req() request: FastifyRequest,
   ): Promise<TransferAccepted> {
     const transferId = randomUUID();
-    const { correlationId, causationId } = commandContextOf(request);
+    const [from, to] = [body.fromAccountId.toLowerCase(), body.toAccountId.toLowerCase()];
+    // Money leaves only its owner's account (anyone may be paid). Someone else's source is refused
+    // exactly as a missing one is, after the one rule the decider checks first (same-account).
+    const principal = principalOf(request);
+    if (principal && from !== to && !mayAccess(principal, await this.owners.ownerOf(from)))
+      throw accountNotVisible('The source account does not exist.');
+    const { correlationId, causationId, actor } = commandContextOf(request);
     const { consistencyToken } = await this.commands.execute(
-      new RequestTransfer(
-        transferId,
-        body.fromAccountId.toLowerCase(),
-        body.toAccountId.toLowerCase(),
-        body.amount,
-        { correlationId, causationId },
-      ),
+      new RequestTransfer(transferId, from, to, body.amount, {
+        correlationId,
+        causationId,
+        ...(actor === undefined ? {} : { actor }),
+      }),
     );
     return { transferId, consistencyToken };
   }

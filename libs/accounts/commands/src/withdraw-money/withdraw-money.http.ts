@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
@@ -18,6 +19,7 @@ export class WithdrawMoneyHttp {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @RequireScope(Scope.Write)
   @HttpCode(200)
   @Idempotent()
   @JsonObjectBody()

@@ -1,7 +1,15 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { notFound } from '@tally/http';
+import {
+  ProblemException,
+  RequireScope,
+  Scope,
+  isAdmin,
+  mayAccess,
+  notFound,
+  principalOf,
+} from '@tally/http';
 import { IsIn, IsISO4217CurrencyCode, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
@@ -61,6 +69,29 @@ export class ListAccountsQuery extends PageQuery {
   sort?: Sort;
 }
 
+/** Whether the caller may read what `ownerId` owns (no principal: the app has no authentication). */
+export const visibleTo = (request: FastifyRequest, ownerId: string): boolean => {
+  const principal = principalOf(request);
+  return !principal || mayAccess(principal, ownerId);
+};
+
+/**
+ * The owner whose accounts a caller may list: themselves by default, and only themselves unless
+ * admin. Asking for another owner is 403 whether or not that owner exists, so nothing is revealed.
+ */
+export const visibleOwner = (request: FastifyRequest, ownerId: string | undefined): string | undefined => {
+  const principal = principalOf(request);
+  if (!principal || isAdmin(principal)) return ownerId;
+  if (ownerId !== undefined && ownerId !== principal.subject)
+    throw new ProblemException(
+      403,
+      'owner-mismatch',
+      'Forbidden',
+      'Only your own accounts: ownerId must be the subject of your token (or leave it out).',
+    );
+  return principal.subject;
+};
+
 export const accountView = (row: AccountSummary): AccountSummaryView => ({
   ...row,
   openedAt: row.openedAt.toISOString(),
@@ -73,8 +104,14 @@ export class AccountSummaryHttp {
   constructor(@InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>) {}
 
   @Get()
-  @ApiOkResponse({ type: AccountPage, description: 'Keyset-paginated; filters combine with AND' })
-  async list(@Query() query: ListAccountsQuery): Promise<AccountPage> {
+  @RequireScope(Scope.Read)
+  @ApiOkResponse({
+    type: AccountPage,
+    description: 'Keyset-paginated; filters combine with AND. Only your own accounts unless admin',
+  })
+  @ApiResponse({ status: 403, description: 'owner-mismatch: ownerId is not your token subject' })
+  async list(@Query() filters: ListAccountsQuery, @Req() request: FastifyRequest): Promise<AccountPage> {
+    const query = { ...filters, ownerId: visibleOwner(request, filters.ownerId) };
     const sortName = query.sort ?? 'openedAt';
     const sort = sorts[sortName];
     const limit = query.limit ?? 50;
@@ -108,6 +145,7 @@ export class AccountSummaryHttp {
   }
 
   @Get(':id')
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: AccountSummaryView, description: 'ETag is the account version' })
   async get(
     @Param('id', ParseUUIDPipe) accountId: string,
@@ -115,7 +153,8 @@ export class AccountSummaryHttp {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountSummaryView | undefined> {
     const row = await this.accounts.findOneBy({ accountId });
-    if (!row) throw notFound('Account', accountId);
+    // Someone else's account is answered exactly as a missing one: its existence is not revealed.
+    if (!row || !visibleTo(request, row.ownerId)) throw notFound('Account', accountId);
     return withEtag(request, reply, `"${row.version}"`, accountView(row));
   }
 }

@@ -1,11 +1,12 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ProblemException, notFound } from '@tally/http';
+import { ProblemException, RequireScope, Scope, notFound } from '@tally/http';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
 import { AccountSummary } from '../account-summary/account-summary.entity';
+import { visibleTo } from '../account-summary/account-summary.http';
 import { withEtag } from '../http-caching';
 import { decodeCursor, encodeCursor } from '../keyset-cursor';
 import { PageQuery } from '../read-query.dto';
@@ -80,17 +81,19 @@ export class LedgerHttp {
   ) {}
 
   @Get(':id/ledger')
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: LedgerPage, description: 'Keyset-paginated by version' })
   async ledger(
     @Param('id', ParseUUIDPipe) accountId: string,
     @Query() query: LedgerQuery,
+    @Req() request: FastifyRequest,
   ): Promise<LedgerPage> {
     if (query.from && query.to && new Date(query.from) >= new Date(query.to))
       throw new ProblemException(400, 'validation-failed', 'The request is not valid', 'See errors.', {
         errors: [{ field: 'to', messages: ['to must be later than from'] }],
       });
     const account = await this.accounts.findOneBy({ accountId });
-    if (!account) throw notFound('Account', accountId);
+    if (!account || !visibleTo(request, account.ownerId)) throw notFound('Account', accountId);
     const descending = query.sort === '-version';
     const limit = query.limit ?? 50;
     const fingerprint = JSON.stringify([accountId, query.sort ?? 'version', query.from, query.to]);
@@ -120,6 +123,7 @@ export class LedgerHttp {
   }
 
   @Get(':id/balance')
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: BalanceView, description: 'From the ledger; ETag is the version it reflects' })
   async balance(
     @Param('id', ParseUUIDPipe) accountId: string,
@@ -129,7 +133,7 @@ export class LedgerHttp {
   ): Promise<BalanceView | undefined> {
     const asOf = query.asOf ? new Date(query.asOf) : new Date();
     const account = await this.accounts.findOneBy({ accountId });
-    if (!account) throw notFound('Account', accountId);
+    if (!account || !visibleTo(request, account.ownerId)) throw notFound('Account', accountId);
     if (asOf < account.openedAt)
       throw new ProblemException(
         404,

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { notFound } from '@tally/http';
+import { ApiOkResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RequireScope, Scope, notFound } from '@tally/http';
 import { Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { AccountSummary } from '../account-summary/account-summary.entity';
-import { accountView, AccountSummaryView } from '../account-summary/account-summary.http';
+import { accountView, AccountSummaryView, visibleOwner } from '../account-summary/account-summary.http';
 import { withEtag } from '../http-caching';
 import { OwnerBalance } from './owner-balance.entity';
 
@@ -44,12 +44,15 @@ export class OwnerPortfolioHttp {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':ownerId/portfolio')
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: PortfolioView, description: 'ETag is a hash of the content' })
+  @ApiResponse({ status: 403, description: 'owner-mismatch: only your own portfolio unless admin' })
   async get(
     @Param() { ownerId }: OwnerParams,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PortfolioView | undefined> {
+    visibleOwner(request, ownerId);
     // One snapshot for totals and accounts: both change in the same projection transaction.
     const [totals, accounts] = await this.dataSource.transaction('REPEATABLE READ', (tx) =>
       Promise.all([

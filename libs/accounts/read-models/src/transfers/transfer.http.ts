@@ -1,10 +1,11 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { notFound } from '@tally/http';
+import { RequireScope, Scope, isAdmin, notFound, principalOf } from '@tally/http';
 import { Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Repository } from 'typeorm';
+import { In, type Repository } from 'typeorm';
+import { AccountSummary } from '../account-summary/account-summary.entity';
 import { withEtag } from '../http-caching';
 import { Transfer } from './transfer.entity';
 
@@ -36,9 +37,22 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 @ApiTags('transfers')
 @Controller('transfers')
 export class TransferHttp {
-  constructor(@InjectRepository(Transfer) private readonly transfers: Repository<Transfer>) {}
+  constructor(
+    @InjectRepository(Transfer) private readonly transfers: Repository<Transfer>,
+    @InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>,
+  ) {}
+
+  /** A transfer is visible to the owners of either side (and admins). */
+  private async visible(request: FastifyRequest, row: Transfer): Promise<boolean> {
+    const principal = principalOf(request);
+    if (!principal || isAdmin(principal)) return true;
+    return this.accounts.exists({
+      where: { accountId: In([row.fromAccountId, row.toAccountId]), ownerId: principal.subject },
+    });
+  }
 
   @Get(':id')
+  @RequireScope(Scope.Read)
   @ApiOkResponse({ type: TransferView, description: 'ETag is the transfer version' })
   async get(
     @Param() params: TransferParams,
@@ -46,7 +60,8 @@ export class TransferHttp {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TransferView | undefined> {
     const row = await this.transfers.findOneBy({ transferId: params.id });
-    if (!row) throw notFound('Transfer', params.id);
+    // Someone else's transfer is answered exactly as a missing one.
+    if (!row || !(await this.visible(request, row))) throw notFound('Transfer', params.id);
     return withEtag(request, reply, `"${row.version}"`, {
       ...row,
       requestedAt: row.requestedAt.toISOString(),

@@ -18,7 +18,11 @@ const MIN_SECRET_BYTES = 32;
 export function authConfigFromEnv(env = process.env): AuthConfig {
   const secret = env.AUTH_HS256_SECRET;
   const jwksUrl = env.AUTH_JWKS_URL;
-  if (!secret === !jwksUrl) throw new Error('Set exactly one of AUTH_HS256_SECRET and AUTH_JWKS_URL');
+  if (!secret === !jwksUrl)
+    throw new Error(
+      'Bearer-token authentication is not configured: set exactly one of AUTH_HS256_SECRET (a shared ' +
+        'secret of 32+ bytes, for local use; `npm start` generates one) and AUTH_JWKS_URL (production).',
+    );
   if (secret && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
     throw new Error(`AUTH_HS256_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
   }

@@ -23,14 +23,33 @@ export const RequireScope = (scope: string) => SetMetadata(REQUIRED_SCOPE, scope
 
 type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+const VERIFIED = Symbol('tally:auth:verified');
+type VerifyingRequest = FastifyRequest & { [VERIFIED]?: Promise<Principal | undefined> };
+
+/**
+ * The request's verified principal, or undefined for a missing, malformed, forged or expired token.
+ * Verified once per request: the rate limiter (which keys on the verified subject, so that a forged
+ * token cannot spend someone else's budget) and the guard share the result.
+ */
+export function verifiedPrincipalOf(
+  request: FastifyRequest,
+  verifier: TokenVerifier,
+): Promise<Principal | undefined> {
+  const cached = request as VerifyingRequest;
+  cached[VERIFIED] ??= (async () => {
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    return match ? verifier.verify(match[1]).catch(() => undefined) : undefined;
+  })();
+  return cached[VERIFIED];
+}
+
 /** The verified caller of the current request (set by BearerAuthGuard). */
 export const CurrentPrincipal = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
   const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
   if (!principal) throw new Error('No principal: is the route @Public() or the guard missing?');
   return principal;
 });
-
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
 const unauthorized = (detail: string) =>
   new ProblemException(
@@ -58,13 +77,11 @@ export class BearerAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    if (!match) throw unauthorized('A bearer token is required (Authorization: Bearer <token>).');
-    try {
-      request.principal = await this.verifier.verify(match[1]);
-    } catch {
-      throw unauthorized('The bearer token is invalid or expired.');
-    }
+    if (!BEARER.test(request.headers.authorization ?? ''))
+      throw unauthorized('A bearer token is required (Authorization: Bearer <token>).');
+    const principal = await verifiedPrincipalOf(request, this.verifier);
+    if (!principal) throw unauthorized('The bearer token is invalid or expired.');
+    request.principal = principal;
     const scope = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_SCOPE, targets);
     if (scope && !request.principal.scopes.has(scope) && !isAdmin(request.principal)) {
       throw new ProblemException(
@@ -77,3 +94,7 @@ export class BearerAuthGuard implements CanActivate {
     return true;
   }
 }
+
+/** The principal BearerAuthGuard verified for this request; undefined on @Public routes. */
+export const principalOf = (request: FastifyRequest): Principal | undefined =>
+  (request as AuthenticatedRequest).principal;

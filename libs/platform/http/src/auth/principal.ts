@@ -13,3 +13,7 @@ export const Scope = {
 } as const;
 
 export const isAdmin = (principal: Principal): boolean => principal.scopes.has(Scope.Admin);
+
+/** An owner acts on and reads only what they own; an admin, anything. */
+export const mayAccess = (principal: Principal, ownerId: string | undefined): boolean =>
+  isAdmin(principal) || (ownerId !== undefined && ownerId === principal.subject);
