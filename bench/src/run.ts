@@ -1,13 +1,27 @@
 import path from 'node:path';
 import { printResults, writeResults } from './harness/report';
 import type { ScenarioResult } from './harness/result';
+import { BenchSystem } from './harness/system';
 import { appendScenario } from './scenarios/append';
+import { commandsScenario } from './scenarios/commands';
+import { freshnessScenario } from './scenarios/freshness';
+import { growthScenario } from './scenarios/growth';
+import { memoryScenario } from './scenarios/memory';
+import { readsScenario } from './scenarios/reads';
+import { rebuildScenario } from './scenarios/rebuild';
 import { relayScenario } from './scenarios/relay';
 import { settingsFromEnv, type BenchSettings } from './settings';
 
+/** In run order: memory comes last, it reports the peaks of the service processes over the others. */
 const scenarios: Record<string, (settings: BenchSettings) => Promise<ScenarioResult>> = {
   append: appendScenario,
+  commands: commandsScenario,
+  freshness: freshnessScenario,
   relay: relayScenario,
+  rebuild: rebuildScenario,
+  reads: readsScenario,
+  growth: growthScenario,
+  memory: memoryScenario,
 };
 
 async function main(): Promise<void> {
@@ -17,11 +31,19 @@ async function main(): Promise<void> {
     throw new Error(`Unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
   const settings = settingsFromEnv();
   const results: ScenarioResult[] = [];
-  for (const name of wanted.length > 0 ? wanted : Object.keys(scenarios)) {
-    console.log(`\n▶ ${name}`);
-    results.push(await scenarios[name](settings));
+  const started = Date.now();
+  try {
+    for (const name of Object.keys(scenarios).filter((n) => wanted.length === 0 || wanted.includes(n))) {
+      const t0 = Date.now();
+      console.log(`\n▶ ${name}`);
+      results.push(await scenarios[name](settings));
+      console.log(`  ${name} took ${Math.round((Date.now() - t0) / 1000)} s`);
+    }
+  } finally {
+    await BenchSystem.stopShared();
   }
   printResults(results);
+  console.log(`\nall scenarios took ${Math.round((Date.now() - started) / 1000)} s`);
   await writeResults(results, path.resolve(__dirname, '../../../bench/results'));
 }
 

@@ -4,6 +4,7 @@ import { CreateEventStore1764316800000, PostgresEventStore, type NewEvent } from
 import { createTestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { closedLoop, type LoadResult } from '../harness/closed-loop';
+import { RAW_TABLE, rawInsert } from '../harness/raw-insert';
 import type { ScenarioResult } from '../harness/result';
 import type { BenchSettings } from '../settings';
 
@@ -16,17 +17,6 @@ const newEvent = (): NewEvent => ({
   metadata,
   occurredAt: new Date(),
 });
-
-/** The baseline writes the same row shape as Tally's events table, one single-row INSERT per transaction. */
-const RAW_TABLE = `
-  CREATE TABLE raw_events (
-    global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    stream_id text NOT NULL, stream_version integer NOT NULL, event_id uuid NOT NULL UNIQUE,
-    event_type text NOT NULL, schema_version integer NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-    occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    UNIQUE (stream_id, stream_version))`;
-const RAW_INSERT = `INSERT INTO raw_events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata, occurred_at)
-  VALUES ($1, 1, $2, 'tally.account.money-deposited', 1, $3, $4, $5)`;
 
 /**
  * Single-event appends to distinct streams at a fixed concurrency: Tally's event store against the
@@ -50,14 +40,7 @@ export async function appendScenario(settings: BenchSettings): Promise<ScenarioR
   const store = new PostgresEventStore(tallyPool);
 
   const subjects: Record<string, () => Promise<unknown>> = {
-    'raw pg INSERT': () =>
-      rawPool.query(RAW_INSERT, [
-        `s-${randomUUID()}`,
-        randomUUID(),
-        '{"amount":100}',
-        JSON.stringify(metadata),
-        new Date(),
-      ]),
+    'raw pg INSERT': rawInsert(rawPool),
     tally: () => store.append(`account-${randomUUID()}`, 'account', 0, [newEvent()]),
     emmett: () =>
       emmett.appendToStream(`account-${randomUUID()}`, [{ type: 'MoneyDeposited', data: { amount: 100 } }]),
@@ -122,7 +105,7 @@ export async function appendScenario(settings: BenchSettings): Promise<ScenarioR
 }
 
 /** Rounds of the same subject: totals for throughput, the worst round's percentiles (conservative). */
-function mergeRuns(runs: LoadResult[]): LoadResult {
+export function mergeRuns(runs: LoadResult[]): LoadResult {
   const operations = runs.reduce((sum, r) => sum + r.operations, 0);
   const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
   return {

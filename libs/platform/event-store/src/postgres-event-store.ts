@@ -1,4 +1,6 @@
 import { upcast } from '@tally/contracts';
+import type { Pool } from 'pg';
+import { EVENTS_APPENDED_CHANNEL, GroupCommitter, groupCommitFromEnv } from './group-commit';
 import type { Queryable } from './queryable';
 import {
   DuplicateEventError,
@@ -8,8 +10,7 @@ import {
   WrongExpectedVersionError,
 } from './recorded-event';
 
-/** Channel the store notifies on every append, so that the relay wakes at once. */
-export const EVENTS_APPENDED_CHANNEL = 'tally_events_appended';
+export { EVENTS_APPENDED_CHANNEL } from './group-commit';
 
 const eventColumns = `event_id, event_type, schema_version, stream_id, stream_version, data, metadata,
   occurred_at, recorded_at, transaction_id::text AS transaction_id, global_position::text AS global_position`;
@@ -29,7 +30,7 @@ const appendedEvents = (firstParam: number, expectedParam: number) => `
          (SELECT count(*) FROM notified)::int AS notified`;
 
 /**
- * Appends are one statement (one round trip, one implicit transaction): the stream's version is
+ * Appends inside a caller's transaction are one statement: the stream's version is
  * claimed with the expected version as a guard, and the events are inserted only if the claim held.
  * A concurrent writer on the same stream blocks on the stream row, then finds the version moved.
  */
@@ -48,13 +49,14 @@ const APPEND_TO_EXISTING_STREAM = `
  * Reads in publication order: by writer transaction id, then position. Only transactions older than
  * the oldest one still running (the snapshot's xmin) are read, so a transaction that took its
  * positions early but commits late is never skipped: the reader simply does not pass it until it
- * has committed or aborted.
+ * has committed or aborted. The ORDER BY names the table's columns: the bare names would sort by the
+ * text output columns of the same names (lexicographically: position 10 before 9).
  */
 const READ_ALL_AFTER = `
   SELECT ${eventColumns} FROM events
   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  ORDER BY transaction_id, global_position
+  ORDER BY events.transaction_id, events.global_position
   LIMIT $3`;
 
 interface EventRow {
@@ -88,9 +90,18 @@ const toRecordedEvent = (row: EventRow): RecordedEvent =>
 
 const UNIQUE_VIOLATION = '23505';
 
+const groupCommit = groupCommitFromEnv();
+const isPool = (db: Queryable): db is Pool =>
+  typeof (db as Pool).connect === 'function' && typeof (db as Pool).totalCount === 'number';
+
 export class PostgresEventStore {
+  /** Set when appends go through the pool (not a caller's transaction): they share commits. */
+  private readonly committer?: GroupCommitter;
+
   /** `db` is the pool, or a transaction's connection when the append must commit with other rows. */
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Queryable) {
+    if (groupCommit && isPool(db)) this.committer = GroupCommitter.of(db, groupCommit);
+  }
 
   /**
    * Appends events to a stream that must be at `expectedVersion` (0 for a new stream).
@@ -103,6 +114,24 @@ export class PostgresEventStore {
     events: NewEvent[],
   ): Promise<number> {
     if (events.length === 0) return expectedVersion;
+    const duplicate = (error: { code?: string; constraint?: string }) => {
+      if (error.code === UNIQUE_VIOLATION && error.constraint === 'events_event_id_key')
+        throw new DuplicateEventError(
+          streamId,
+          events.map((e) => e.eventId),
+        );
+      throw error;
+    };
+    if (this.committer) {
+      const claimed = await this.committer
+        .append(streamId, streamType, expectedVersion, events)
+        .catch(duplicate);
+      if (!claimed) {
+        throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
+      }
+      return expectedVersion + events.length;
+    }
+    // Inside a caller's transaction: its NOTIFY fires at that transaction's commit.
     const columns = [
       events.map((e) => e.eventId),
       events.map((e) => e.type),
@@ -118,14 +147,7 @@ export class PostgresEventStore {
           ? [streamId, streamType, 0, events.length, ...columns]
           : [streamId, expectedVersion, events.length, ...columns],
       )
-      .catch((error: { code?: string; constraint?: string }) => {
-        if (error.code === UNIQUE_VIOLATION && error.constraint === 'events_event_id_key')
-          throw new DuplicateEventError(
-            streamId,
-            events.map((e) => e.eventId),
-          );
-        throw error;
-      });
+      .catch(duplicate);
     if (rows[0].claimed !== 1) {
       throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
     }

@@ -28,6 +28,13 @@ export interface ProjectionConsumerOptions {
    * a rebuild) is applied in chunks of this size, each committed and heartbeated before the next.
    */
   maxMessagesPerTransaction?: number;
+  /**
+   * Partitions applied at the same time, each in its own transaction (default
+   * PROJECTION_PARTITIONS_CONCURRENTLY, else 1). Safe for exactly-once: a stream lives on one
+   * partition, so concurrent transactions never share a stream's position or rows; shared rows
+   * (owner totals) are upserted in key order, so they wait for each other but never deadlock.
+   */
+  partitionsConsumedConcurrently?: number;
   /** Called after every committed chunk (rebuild progress bars). */
   onChunk?(progress: ChunkProgress): void;
 }
@@ -49,6 +56,11 @@ export interface PartitionStatus {
   /** Messages on the partition not applied yet, as of the last fetch. */
   lag: number;
 }
+
+const positiveInt = (value: string | undefined, fallback: number): number => {
+  const parsed = Number(value);
+  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
+};
 
 interface Decoded {
   event: EventEnvelope;
@@ -124,6 +136,9 @@ export class ProjectionConsumer {
     await this.consumer.run({
       eachBatchAutoResolve: false,
       autoCommitThreshold: 1,
+      partitionsConsumedConcurrently:
+        this.options.partitionsConsumedConcurrently ??
+        positiveInt(process.env.PROJECTION_PARTITIONS_CONCURRENTLY, 1),
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }

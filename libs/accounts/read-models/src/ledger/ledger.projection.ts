@@ -1,14 +1,12 @@
 import { accountIdOfStream, type EventEnvelope } from '@tally/contracts';
 import type { Projection } from '@tally/projections';
 import type { EntityManager } from 'typeorm';
-import { LedgerEntry } from './ledger-entry.entity';
+import type { LedgerEntry } from './ledger-entry.entity';
 import { ledgerEntryOf } from './ledger.evolve';
-
-const ROWS_PER_INSERT = 1_000; // keeps one INSERT well under PostgreSQL's 65535 bind parameters
 
 /**
  * Per batch: one query for the last balance of every touched account, entries computed in memory,
- * then multi-row inserts. The entries' primary key (account, version) makes a replay a no-op even
+ * then one multi-row insert (one array parameter per column, however many rows). The entries' primary key (account, version) makes a replay a no-op even
  * without the stream positions, as a second line of defence.
  */
 export class LedgerProjection implements Projection {
@@ -33,14 +31,24 @@ export class LedgerProjection implements Projection {
       balances.set(id, entry.balanceAfter);
       entries.push(entry);
     }
-    for (let i = 0; i < entries.length; i += ROWS_PER_INSERT) {
-      await tx
-        .createQueryBuilder()
-        .insert()
-        .into(LedgerEntry)
-        .values(entries.slice(i, i + ROWS_PER_INSERT))
-        .orIgnore()
-        .execute();
-    }
+    if (entries.length === 0) return;
+    await tx.query(
+      `INSERT INTO ledger_entries (account_id, version, kind, amount, balance_after, occurred_at, transfer_id,
+                                   counterparty_account_id, source)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::bigint[], $5::bigint[], $6::timestamptz[],
+                            $7::text[], $8::text[], $9::text[])
+       ON CONFLICT DO NOTHING`,
+      [
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.version),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.amount),
+        entries.map((e) => e.balanceAfter),
+        entries.map((e) => e.occurredAt.toISOString()),
+        entries.map((e) => e.transferId),
+        entries.map((e) => e.counterpartyAccountId),
+        entries.map((e) => e.source),
+      ],
+    );
   }
 }

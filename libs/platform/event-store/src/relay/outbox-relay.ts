@@ -1,4 +1,5 @@
 import { Client, type Pool } from 'pg';
+import { AppendSignal } from '../group-commit';
 import { EVENTS_APPENDED_CHANNEL, type PostgresEventStore } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
 import { Wakeup } from './wakeup';
@@ -36,7 +37,8 @@ export interface OutboxRelayOptions {
  *   the lock is released, and a follower takes over.
  * - At least once: the checkpoint is written only after the publisher has acknowledged a batch, so a
  *   relay killed between the two republishes that batch; consumers drop the duplicates.
- * - Prompt: LISTEN on the channel every append notifies, with a periodic sweep as a safety net.
+ * - Prompt: appends through the same pool wake it directly; appends from other processes (and those
+ *   committed with a caller's transaction) via LISTEN/NOTIFY; a periodic sweep is the safety net.
  */
 export class OutboxRelay {
   private readonly name: string;
@@ -78,12 +80,17 @@ export class OutboxRelay {
     return Number(rows[0].backlog);
   }
 
+  private readonly onAppended = () => this.wakeup.wake();
+
   start(): void {
-    this.running ??= this.run();
+    if (this.running) return;
+    AppendSignal.of(this.options.pool).on('appended', this.onAppended);
+    this.running = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    AppendSignal.of(this.options.pool).off('appended', this.onAppended);
     this.wakeup.wake();
     await this.running;
   }
@@ -118,17 +125,37 @@ export class OutboxRelay {
       await session.query(`LISTEN ${EVENTS_APPENDED_CHANNEL}`);
       let position = await this.loadCheckpoint(session);
       this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
-      while (!this.stopping && !sessionError) {
-        const batch = await this.options.store.readAllAfter(position, this.batchSize);
-        if (batch.length === 0) {
-          await this.wakeup.wait(this.sweepIntervalMs);
-          continue;
+      // Pipelined: the next batch is read, and the last checkpoint written, while the publisher waits
+      // for the broker's acknowledgement of the current batch. A checkpoint still only ever names a
+      // batch that was acknowledged, and a failure anywhere restarts from the stored checkpoint.
+      const read = (after: StorePosition) => {
+        const next = this.options.store.readAllAfter(after, this.batchSize);
+        next.catch(() => undefined); // awaited below; a failure surfaces there
+        return next;
+      };
+      let next = read(position);
+      let checkpoint: Promise<void> = Promise.resolve();
+      try {
+        while (!this.stopping && !sessionError) {
+          const batch = await next;
+          if (batch.length === 0) {
+            await checkpoint;
+            await this.wakeup.wait(this.sweepIntervalMs);
+            next = read(position);
+            continue;
+          }
+          position = batch[batch.length - 1].position;
+          next = read(position);
+          await this.options.publisher.publish(batch);
+          await checkpoint;
+          // Written on the lock-holding session: if that session is gone, so is our leadership.
+          checkpoint = this.saveCheckpoint(session, position);
+          checkpoint.catch(() => undefined);
+          this.published += batch.length;
         }
-        await this.options.publisher.publish(batch);
-        position = batch[batch.length - 1].position;
-        // Written on the lock-holding session: if that session is gone, so is our leadership.
-        await this.saveCheckpoint(session, position);
-        this.published += batch.length;
+        await checkpoint;
+      } finally {
+        await next.catch(() => undefined);
       }
       if (sessionError) throw sessionError;
     } finally {

@@ -98,6 +98,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       projections: options.projections(),
       logger: options.logger,
       maxMessagesPerTransaction: 2_000,
+      // One partition's transaction runs while the next partition's batch is decoded and folded.
+      partitionsConsumedConcurrently: 3,
       onFatal: (error) => (fatal = error),
       onChunk: (chunk) => {
         done += chunk.messages;
