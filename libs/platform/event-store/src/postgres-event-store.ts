@@ -59,6 +59,32 @@ const READ_ALL_AFTER = `
   ORDER BY events.transaction_id, events.global_position
   LIMIT $3`;
 
+/**
+ * The unpublished predecessors of a batch's events: starting from each seed version, walks down a
+ * stream while the previous version is still after the checkpoint. Each step is one lookup in the
+ * (stream_id, stream_version) index.
+ */
+const UNPUBLISHED_PREDECESSORS = `
+  WITH RECURSIVE wanted AS (
+    SELECT e.stream_id, e.stream_version
+    FROM unnest($1::text[], $2::int[]) AS seed(stream_id, stream_version)
+    JOIN events e ON e.stream_id = seed.stream_id AND e.stream_version = seed.stream_version
+    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
+    UNION
+    SELECT e.stream_id, e.stream_version
+    FROM wanted w JOIN events e ON e.stream_id = w.stream_id AND e.stream_version = w.stream_version - 1
+    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
+  )
+  SELECT ${eventColumns} FROM events JOIN wanted USING (stream_id, stream_version)`;
+
+/** What the relay publishes next, and the checkpoint that publishing it reaches. */
+export interface PublicationBatch {
+  /** Every stream in version order, its unpublished predecessors included. */
+  events: RecordedEvent[];
+  /** The store position this batch covers; predecessors pulled in early are published again there. */
+  lastPosition: StorePosition;
+}
+
 interface EventRow {
   event_id: string;
   event_type: string;
@@ -175,6 +201,32 @@ export class PostgresEventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /**
+   * The next batch to publish after `position`, with every stream in version order.
+   *
+   * Transaction ids order streams correctly only if a writer takes its id after it has seen the
+   * previous version of the stream. A transaction that wrote something else first (an
+   * Idempotency-Key row, another stream) may hold an older id than the writer of the version before
+   * its own, so in (transaction, position) order its later version comes first. Those earlier
+   * versions are committed (a later version of the stream exists), so they are pulled into this
+   * batch ahead of their successors; reaching them again later republishes them, which consumers
+   * drop as duplicates.
+   */
+  async readPublicationBatch(position: StorePosition, limit: number): Promise<PublicationBatch | undefined> {
+    const batch = await this.readAllAfter(position, limit);
+    if (batch.length === 0) return undefined;
+    const inBatch = new Set(batch.map((event) => event.eventId));
+    const seeds = seedsOfPossiblyMissingVersions(batch);
+    const { rows } = await this.db.query<EventRow>(UNPUBLISHED_PREDECESSORS, [
+      seeds.map((seed) => seed.streamId),
+      seeds.map((seed) => seed.version),
+      position.transactionId,
+      position.globalPosition,
+    ]);
+    const pulled = rows.map(toRecordedEvent).filter((event) => !inBatch.has(event.eventId));
+    return { events: inStreamOrder([...pulled, ...batch]), lastPosition: batch[batch.length - 1].position };
+  }
+
   async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.db.query<EventRow>(READ_ALL_AFTER, [
       position.transactionId,
@@ -183,4 +235,31 @@ export class PostgresEventStore {
     ]);
     return rows.map(toRecordedEvent);
   }
+}
+
+/** For each stream of a batch: the version before its first, and every version missing in between. */
+function seedsOfPossiblyMissingVersions(batch: RecordedEvent[]): { streamId: string; version: number }[] {
+  const versions = new Map<string, Set<number>>();
+  for (const event of batch) {
+    const seen = versions.get(event.streamId) ?? new Set<number>();
+    seen.add(event.streamVersion);
+    versions.set(event.streamId, seen);
+  }
+  return [...versions].flatMap(([streamId, seen]) => {
+    const sorted = [...seen].sort((a, b) => a - b);
+    const seeds = sorted[0] > 1 ? [sorted[0] - 1] : [];
+    for (let v = sorted[0] + 1; v < sorted[sorted.length - 1]; v++) if (!seen.has(v)) seeds.push(v);
+    return seeds.map((version) => ({ streamId, version }));
+  });
+}
+
+/** Streams in order of first appearance, each in version order: per-key order is what Kafka keeps. */
+function inStreamOrder(events: RecordedEvent[]): RecordedEvent[] {
+  const byStream = new Map<string, RecordedEvent[]>();
+  for (const event of events) {
+    const stream = byStream.get(event.streamId) ?? [];
+    stream.push(event);
+    byStream.set(event.streamId, stream);
+  }
+  return [...byStream.values()].flatMap((stream) => stream.sort((a, b) => a.streamVersion - b.streamVersion));
 }

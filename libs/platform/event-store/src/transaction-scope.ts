@@ -22,6 +22,10 @@ export class TransactionScope {
     if (open) return work(open);
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // pg-pool listens for errors only on idle clients: a connection lost mid-transaction (PostgreSQL
+    // crashed or restarted) would otherwise be an unhandled 'error' event that kills the process.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await this.current.run(client, () => work(client));
@@ -31,7 +35,8 @@ export class TransactionScope {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       throw error;
     } finally {
-      // A connection that could not even roll back is discarded rather than reused.
+      client.removeListener('error', onError);
+      // A connection that failed or could not even roll back is discarded rather than reused.
       client.release(broken);
     }
   }

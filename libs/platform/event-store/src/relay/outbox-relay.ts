@@ -129,7 +129,7 @@ export class OutboxRelay {
       // for the broker's acknowledgement of the current batch. A checkpoint still only ever names a
       // batch that was acknowledged, and a failure anywhere restarts from the stored checkpoint.
       const read = (after: StorePosition) => {
-        const next = this.options.store.readAllAfter(after, this.batchSize);
+        const next = this.options.store.readPublicationBatch(after, this.batchSize);
         next.catch(() => undefined); // awaited below; a failure surfaces there
         return next;
       };
@@ -138,20 +138,20 @@ export class OutboxRelay {
       try {
         while (!this.stopping && !sessionError) {
           const batch = await next;
-          if (batch.length === 0) {
+          if (!batch) {
             await checkpoint;
             await this.wakeup.wait(this.sweepIntervalMs);
             next = read(position);
             continue;
           }
-          position = batch[batch.length - 1].position;
+          position = batch.lastPosition;
           next = read(position);
-          await this.options.publisher.publish(batch);
+          await this.options.publisher.publish(batch.events);
           await checkpoint;
           // Written on the lock-holding session: if that session is gone, so is our leadership.
           checkpoint = this.saveCheckpoint(session, position);
           checkpoint.catch(() => undefined);
-          this.published += batch.length;
+          this.published += batch.events.length;
         }
         await checkpoint;
       } finally {
