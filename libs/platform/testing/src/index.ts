@@ -4,4 +4,7 @@ export * from './service-process';
 export * from './postgres-server';
 export * from './fault-proxy';
 export * from './account-events.fixture';
+export * from './seeded-random';
+export * from './kafka-broker-process';
+export * from './orphan-guard';
 export * from './test-auth';

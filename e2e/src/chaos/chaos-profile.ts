@@ -1,0 +1,55 @@
+/** How big a chaos run is. `short` runs inside `npm test`; `full` is `npm run chaos` (the acceptance run). */
+export interface ChaosProfile {
+  name: 'short' | 'full';
+  /** Concurrent writing clients. */
+  clients: number;
+  /** The workload stops issuing new commands once this many were attempted (and faults are done). */
+  minCommands: number;
+  /** Each fault kind is injected at least this many times. */
+  faultsPerKind: number;
+  /** Hard limit for the whole fault/workload phase; the run fails its targets rather than overrun. */
+  maxWorkloadMs: number;
+  /** Quiet time between two faults (random in this range): the workload runs undisturbed. */
+  gapMs: [number, number];
+  /** How long a dependency stays down (random in this range). */
+  outageMs: [number, number];
+  /** Accounts each client opens before its random mix starts. */
+  accountsPerClient: number;
+}
+
+const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
+  short: {
+    name: 'short',
+    clients: 6,
+    minCommands: 1_500,
+    faultsPerKind: 1,
+    maxWorkloadMs: 60_000,
+    gapMs: [300, 800],
+    outageMs: [1_500, 2_500],
+    accountsPerClient: 3,
+  },
+  full: {
+    name: 'full',
+    clients: 10,
+    minCommands: 20_000,
+    faultsPerKind: 10,
+    maxWorkloadMs: 12 * 60_000,
+    gapMs: [300, 1_200],
+    outageMs: [1_500, 3_000],
+    accountsPerClient: 4,
+  },
+};
+
+export function chaosProfile(name = process.env.CHAOS_PROFILE ?? 'short'): ChaosProfile {
+  const profile = profiles[name as ChaosProfile['name']];
+  if (!profile) throw new Error(`CHAOS_PROFILE must be one of ${Object.keys(profiles).join(', ')}`);
+  const overrides = {
+    minCommands: process.env.CHAOS_COMMANDS,
+    faultsPerKind: process.env.CHAOS_FAULTS_PER_KIND,
+    clients: process.env.CHAOS_CLIENTS,
+  };
+  const result = { ...profile };
+  for (const [key, value] of Object.entries(overrides))
+    if (value !== undefined) (result as Record<string, unknown>)[key] = Number(value);
+  return result;
+}

@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { authConfigFromEnv, mintLocalToken } from '@tally/http';
+import {
+  FaultProxy,
+  startKafkaBroker,
+  startOrphanGuard,
+  startPostgresServer,
+  startService,
+  freePort,
+  type KafkaBrokerProcess,
+  type OrphanGuard,
+  type PostgresServer,
+  type ServiceName,
+  type ServiceProcess,
+} from '@tally/testing';
+
+export interface QueryInstance {
+  name: string;
+  port: number;
+  process?: ServiceProcess;
+}
+
+export const TOPIC = 'tally.chaos.events';
+export const PARTITIONS = 6;
+
+/**
+ * Everything a chaos run may kill, all its own and all on loopback: a PostgreSQL server (crashable),
+ * a Kafka broker (kill -9 and restart on the same data), the command service, query-service
+ * instances (one primary, replicas come and go), and one fault proxy between each service kind and
+ * PostgreSQL. The checker reads PostgreSQL directly, never through a proxy.
+ */
+export class ChaosSystem {
+  pg!: PostgresServer;
+  kafka!: KafkaBrokerProcess;
+  commandProxy!: FaultProxy;
+  queryProxy!: FaultProxy;
+  command?: ServiceProcess;
+  commandPort = 0;
+  readonly queries: QueryInstance[] = [];
+  token = '';
+  private env: Record<string, string> = {};
+  private readonly guard: OrphanGuard = startOrphanGuard();
+  private readonly kafkaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-chaos-kafka-'));
+  private replicaCounter = 0;
+
+  constructor(private readonly log: (line: string) => void) {
+    this.guard.trackDir(this.kafkaDir);
+  }
+
+  /** Direct URLs (no proxy) for the checker. */
+  get writeDbUrl(): string {
+    return this.pg.url('tally_write');
+  }
+  get readDbUrl(): string {
+    return this.pg.url('tally_read');
+  }
+  get commandUrl(): string {
+    return `http://127.0.0.1:${this.commandPort}`;
+  }
+  queryUrls(): string[] {
+    return this.queries.map((q) => `http://127.0.0.1:${q.port}`);
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    this.pg = await startPostgresServer();
+    this.guard.trackPostgres(this.pg.dataDir);
+    this.kafka = await startKafkaBroker({ dataDir: this.kafkaDir });
+    this.commandProxy = await new FaultProxy(this.pg.port).listen();
+    this.queryProxy = await new FaultProxy(this.pg.port).listen();
+    const secret = randomBytes(32).toString('base64url');
+    this.token = await mintLocalToken(authConfigFromEnv({ AUTH_HS256_SECRET: secret }), {
+      subject: 'chaos-workload',
+      scopes: ['tally:write', 'tally:read', 'tally:admin'],
+      ttlSeconds: 4 * 3_600,
+    });
+    const viaProxy = (proxy: FaultProxy, db: string) => `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
+    this.env = {
+      AUTH_HS256_SECRET: secret,
+      WRITE_DATABASE_URL: viaProxy(this.commandProxy, 'tally_write'),
+      READ_DATABASE_URL: viaProxy(this.queryProxy, 'tally_read'),
+      WRITE_DATABASE_POOL_SIZE: '16',
+      READ_DATABASE_POOL_SIZE: '8',
+      KAFKA_BROKERS: this.kafka.brokers,
+      KAFKA_TOPIC: TOPIC,
+      KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
+      KAFKA_GROUP_ID: 'tally-chaos-query',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      RELAY_SWEEP_INTERVAL_MS: '500',
+      TRANSFERS_SWEEP_INTERVAL_MS: '500',
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+      LOG_REQUESTS: 'false',
+      // Throttling is not what this run tests; one subject sends the whole workload.
+      RATE_LIMIT_PER_SECOND: '0',
+    };
+    this.commandPort = await freePort();
+    await this.startCommand();
+    this.queries.push({ name: 'query-0', port: await freePort() });
+    await this.startQuery(this.queries[0]);
+    this.log(
+      `system up in ${Date.now() - started} ms: PostgreSQL :${this.pg.port}, Kafka ${this.kafka.brokers}, ` +
+        `command ${this.commandUrl}, query ${this.queryUrls().join(' ')}`,
+    );
+  }
+
+  async startCommand(): Promise<void> {
+    this.command = await this.startProcess('command-service', this.commandPort);
+  }
+
+  async startQuery(instance: QueryInstance): Promise<void> {
+    instance.process = await this.startProcess('query-service', instance.port);
+  }
+
+  async addReplica(): Promise<QueryInstance> {
+    const instance: QueryInstance = { name: `replica-${++this.replicaCounter}`, port: await freePort() };
+    await this.startQuery(instance);
+    this.queries.push(instance);
+    return instance;
+  }
+
+  async removeReplica(instance: QueryInstance): Promise<void> {
+    this.queries.splice(this.queries.indexOf(instance), 1);
+    await this.stopProcess(instance.process, 'SIGTERM');
+  }
+
+  async killCommand(): Promise<void> {
+    await this.stopProcess(this.command, 'SIGKILL');
+    this.command = undefined;
+  }
+
+  async killQuery(instance: QueryInstance): Promise<void> {
+    await this.stopProcess(instance.process, 'SIGKILL');
+    instance.process = undefined;
+  }
+
+  /** Services that died without being killed by the run (a bug): restarted, and reported. */
+  readonly crashes: { name: string; at: string; exit: string; output: string }[] = [];
+
+  /** Restarts any service that exited on its own; returns how many it found. */
+  async reviveCrashed(): Promise<number> {
+    const exited = (p?: ServiceProcess) => !!p && (p.child.exitCode !== null || p.child.signalCode !== null);
+    const record = (name: string, p: ServiceProcess) => {
+      this.crashes.push({
+        name,
+        at: new Date().toISOString(),
+        exit: String(p.child.exitCode ?? p.child.signalCode),
+        output: p.output().split('\n').slice(-12).join('\n'),
+      });
+      this.log(`${name} EXITED on its own (${p.child.exitCode ?? p.child.signalCode}); restarting it`);
+    };
+    let found = 0;
+    if (exited(this.command)) {
+      record('command-service', this.command!);
+      this.guard.untrackPid(this.command!.child.pid);
+      found++;
+      await this.startCommand();
+    }
+    for (const instance of this.queries)
+      if (exited(instance.process)) {
+        record(instance.name, instance.process!);
+        this.guard.untrackPid(instance.process!.child.pid);
+        found++;
+        await this.startQuery(instance);
+      }
+    return found;
+  }
+
+  /** The last lines every service printed, for a failure message. */
+  serviceOutput(): string {
+    return [
+      `--- command-service\n${this.command?.output() ?? '(not running)'}`,
+      ...this.queries.map((q) => `--- ${q.name}\n${q.process?.output() ?? '(not running)'}`),
+    ].join('\n');
+  }
+
+  async stop(): Promise<void> {
+    const steps: [string, () => Promise<unknown>][] = [
+      ['command-service', () => this.stopProcess(this.command, 'SIGTERM')],
+      ['query-services', () => Promise.all(this.queries.map((q) => this.stopProcess(q.process, 'SIGTERM')))],
+      ['proxies', () => Promise.all([this.commandProxy?.close(), this.queryProxy?.close()])],
+      ['kafka', () => this.kafka?.stop() ?? Promise.resolve()],
+      ['postgres', () => this.pg?.destroy() ?? Promise.resolve()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        this.log(`stopping ${name} failed: ${(error as Error).message}`);
+      }
+    }
+    fs.rmSync(this.kafkaDir, { recursive: true, force: true });
+    this.guard.release();
+  }
+
+  private async startProcess(name: ServiceName, port: number): Promise<ServiceProcess> {
+    const service = await startService(name, { env: this.env, port, readyTimeoutMs: 90_000 });
+    this.guard.trackPid(service.child.pid);
+    return service;
+  }
+
+  private async stopProcess(service: ServiceProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+    if (!service) return;
+    await service.stop(signal);
+    this.guard.untrackPid(service.child.pid);
+  }
+}

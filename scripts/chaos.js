@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm run chaos`: the full fault-injection run (issue 6). Builds, then runs e2e/src/chaos.e2e-spec.ts
+// with CHAOS_PROFILE=full (≥ 20,000 commands, ≥ 10 faults of each kind). The suite starts and stops its
+// own PostgreSQL, Kafka broker, services and fault proxies; this script only bounds the wall time.
+// Results: printed, and written to tmp/chaos/full.json and tmp/chaos/latest.json.
+// Knobs: CHAOS_SEED (replay a run's choices), CHAOS_PROFILE (short|full), CHAOS_COMMANDS,
+// CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (services' LOG_LEVEL, default warn).
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { installBroker } = require('../infra/kafka/local-broker');
+
+const root = path.resolve(__dirname, '..');
+const LIMIT_MS = 15 * 60_000;
+
+async function main() {
+  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('build failed');
+  await installBroker();
+  const profile = process.env.CHAOS_PROFILE ?? 'full';
+  const results = path.join(root, 'tmp', 'chaos', `${profile}.json`);
+  fs.rmSync(results, { force: true });
+  const jest = spawn(
+    path.join(root, 'node_modules', '.bin', 'jest'),
+    [
+      '-c',
+      'jest.config.js',
+      '--selectProjects',
+      'e2e',
+      '--testPathPatterns',
+      'chaos\\.e2e-spec',
+      '--runInBand',
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, CHAOS_PROFILE: profile } },
+  );
+  // Bounded: past the limit the run is stopped (its orphan guard then stops PostgreSQL and the services).
+  const timer = setTimeout(() => {
+    console.error(`\n✖ chaos run exceeded ${LIMIT_MS / 60_000} min; stopping it`);
+    jest.kill('SIGTERM');
+    setTimeout(() => jest.kill('SIGKILL'), 10_000).unref();
+  }, LIMIT_MS);
+  const code = await new Promise((resolve) => jest.on('exit', (c, signal) => resolve(c ?? signal)));
+  clearTimeout(timer);
+  if (!fs.existsSync(results)) throw new Error(`no results were written (${results})`);
+  const { ok } = JSON.parse(fs.readFileSync(results, 'utf8'));
+  console.log(
+    `\n${ok && code === 0 ? '✔' : '✖'} chaos (${profile}): results in ${path.relative(root, results)}`,
+  );
+  process.exit(ok && code === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  console.error(`\n✖ ${error.message}`);
+  process.exit(1);
+});
