@@ -43,6 +43,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => ({
     transfers: {
       enabled: env.TRANSFERS_ENABLED !== 'false',
       sweepIntervalMs: int(env.TRANSFERS_SWEEP_INTERVAL_MS, 1_000, 10),
+      concurrency: int(env.TRANSFERS_CONCURRENCY, 16, 1),
     },
   },
   auth: authConfigFromEnv(env),

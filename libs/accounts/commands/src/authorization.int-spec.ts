@@ -11,7 +11,9 @@ jest.setTimeout(30_000);
  */
 describe('write-side authorisation', () => {
   // No transfer worker: an accepted transfer appends only its request, so event counts stay still.
-  const t = new CommandTestApp('authorization', { transfers: { enabled: false, sweepIntervalMs: 1_000 } });
+  const t = new CommandTestApp('authorization', {
+    transfers: { enabled: false, sweepIntervalMs: 1_000, concurrency: 1 },
+  });
   const missing = '4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11';
   let alice: Record<string, string>;
   let bob: Record<string, string>;

@@ -9,6 +9,8 @@ export interface CommandsOptions {
     enabled: boolean;
     /** Safety-net sweep for unfinished transfers, besides the wake-up on each new transfer. */
     sweepIntervalMs: number;
+    /** Transfers driven at once by the leader; their appends share commits (group commit). */
+    concurrency: number;
   };
 }
 
@@ -17,5 +19,5 @@ export const COMMANDS_OPTIONS = Symbol('COMMANDS_OPTIONS');
 export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
-  transfers: { enabled: true, sweepIntervalMs: 1_000 },
+  transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

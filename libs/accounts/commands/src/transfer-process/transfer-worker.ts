@@ -8,9 +8,9 @@ import {
 import { EVENT_STORE_OPTIONS, LeaderLoop, type EventStoreModuleOptions } from '@tally/event-store';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 import { TransferProcessManager } from './transfer-process-manager';
-import { TRANSFERS_CHANNEL, TransfersInFlight } from './transfers-in-flight';
+import { TRANSFERS_CHANNEL, TransfersInFlight, type TransferInFlight } from './transfers-in-flight';
 
-const BATCH = 50;
+const BATCH = 200;
 
 /**
  * Finds unfinished transfers and drives them to the end. One instance leads at a time (advisory
@@ -51,17 +51,29 @@ export class TransferWorker implements OnApplicationBootstrap, BeforeApplication
     await this.loop.stop();
   }
 
-  /** One round over due transfers; true if a full batch was found (there may be more). */
+  /**
+   * One round over due transfers; true if a full batch was found (there may be more). Transfers are
+   * driven several at a time: each step is idempotent and appends with an expected version, so two
+   * transfers touching one account only make one of them re-decide on fresh state (or back off).
+   */
   async driveDue(): Promise<boolean> {
     const due = await this.inFlight.due(BATCH);
-    for (const transfer of due) {
-      try {
-        await this.manager.drive(transfer);
-      } catch (error) {
-        this.logger.warn({ err: error, transferId: transfer.transferId }, 'transfer step failed; will retry');
-        await this.inFlight.postpone(transfer.transferId, (error as Error).message ?? String(error));
-      }
-    }
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) await this.driveOne(due[next++]);
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.options.transfers.concurrency, due.length) }, worker),
+    );
     return due.length === BATCH;
+  }
+
+  private async driveOne(transfer: TransferInFlight): Promise<void> {
+    try {
+      await this.manager.drive(transfer);
+    } catch (error) {
+      this.logger.warn({ err: error, transferId: transfer.transferId }, 'transfer step failed; will retry');
+      await this.inFlight.postpone(transfer.transferId, (error as Error).message ?? String(error));
+    }
   }
 }

@@ -21,7 +21,9 @@ async function expectConserved(t: CommandTestApp) {
 }
 
 describe('transfers, driven by the process manager in the service', () => {
-  const t = new CommandTestApp('transfers_live', { transfers: { enabled: true, sweepIntervalMs: 100 } });
+  const t = new CommandTestApp('transfers_live', {
+    transfers: { enabled: true, sweepIntervalMs: 100, concurrency: 16 },
+  });
   const transferStatus = async (transferId: string) =>
     (await t.app.get(CommandPipeline).load(transferStream(transferId))).state;
   const balance = async (accountId: string) =>
@@ -100,7 +102,7 @@ describe('transfers, driven by the process manager in the service', () => {
         poolSize: 1,
         relay: { enabled: false, batchSize: 1, sweepIntervalMs: 1 },
       },
-      { transfers: { enabled: true, sweepIntervalMs: 50 } },
+      { transfers: { enabled: true, sweepIntervalMs: 50, concurrency: 16 } },
       t.app.get(TransferProcessManager),
       t.app.get(TransfersInFlight),
     );
@@ -136,7 +138,9 @@ describe('transfers, driven by the process manager in the service', () => {
 });
 
 describe('transfers resume after a crash at any step', () => {
-  const t = new CommandTestApp('transfers_crash', { transfers: { enabled: false, sweepIntervalMs: 100 } });
+  const t = new CommandTestApp('transfers_crash', {
+    transfers: { enabled: false, sweepIntervalMs: 100, concurrency: 1 },
+  });
   beforeAll(() => t.start());
   afterAll(() => t.stop());
 
