@@ -89,7 +89,10 @@ export class ProjectionConsumer {
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 250,
-      retry: { retries: 10 },
+      // kafkajs backs off exponentially up to 30 s by default: after a broker outage of a few seconds
+      // a consumer could then sit idle for minutes although the broker is back. Short, many retries
+      // keep the gap between the broker's return and the next attempt under two seconds.
+      retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 30 },
     });
     this.deadLetters = new DeadLetterPublisher(options.kafka);
   }
