@@ -6,6 +6,9 @@ import type { Projection } from '../projection';
 import { ProjectionConsumer } from '../projection-consumer';
 import { createShadowTables, projectionTables, swapInShadowTables } from './shadow-tables';
 
+const DEADLOCK_DETECTED = '40P01';
+const LOCK_NOT_AVAILABLE = '55P03';
+
 export interface RebuildOptions {
   kafka: Kafka;
   topic: string;
@@ -98,8 +101,6 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       projections: options.projections(),
       logger: options.logger,
       maxMessagesPerTransaction: 2_000,
-      // One partition's transaction runs while the next partition's batch is decoded and folded.
-      partitionsConsumedConcurrently: 3,
       onFatal: (error) => (fatal = error),
       onChunk: (chunk) => {
         done += chunk.messages;
@@ -129,9 +130,18 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
           retiredSchema: retired,
           tables,
           projector: options.projector,
+        }).catch((error: { code?: string }) => {
+          // The swap locks every table at once; a reader or the live consumer locking them in
+          // another order can deadlock it (or outwait its lock timeout). It rolled back whole: retry.
+          if (error.code === DEADLOCK_DETECTED || error.code === LOCK_NOT_AVAILABLE)
+            return { swapped: false };
+          throw error;
         });
         if (outcome.swapped) break;
-        options.logger.info({ streamsBehind: outcome.streamsBehind }, 'rebuild not caught up with live yet');
+        options.logger.info(
+          { streamsBehind: 'streamsBehind' in outcome ? outcome.streamsBehind : undefined },
+          'rebuild not caught up with live yet, or the swap met a lock conflict',
+        );
       } finally {
         db.release();
       }
