@@ -3,6 +3,7 @@ import { runMigrations } from '@tally/database';
 import { createTestDatabase, eventually, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from './migrations/1764316800000-create-event-store';
+import { CreateSnapshots1764316800300 } from './migrations/1764316800300-create-snapshots';
 import { PostgresEventStore } from './postgres-event-store';
 import {
   START_OF_STORE,
@@ -38,7 +39,7 @@ describe('PostgresEventStore', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('event_store');
-    await runMigrations(db.url, [CreateEventStore1764316800000], 'write');
+    await runMigrations(db.url, [CreateEventStore1764316800000, CreateSnapshots1764316800300], 'write');
     pool = new Pool({ connectionString: db.url, max: 8 });
     store = new PostgresEventStore(pool);
   });
@@ -67,6 +68,46 @@ describe('PostgresEventStore', () => {
       occurredAt: '2026-11-28T08:00:00.000Z',
     });
     await expect(store.streamVersion(stream)).resolves.toBe(3);
+  });
+
+  it('reads a snapshot of the asked kind and the events after it in one statement', async () => {
+    const stream = `account-${randomUUID()}`;
+    const versionsOf = (events: RecordedEvent[]) => events.map((e) => e.streamVersion);
+    await expect(store.readStreamFromSnapshot(stream, 'kind@1')).resolves.toEqual({ events: [] });
+
+    await store.append(
+      stream,
+      'account',
+      0,
+      [1, 2, 3, 4].map((n) => newEvent('tally.test.n', { n })),
+    );
+    const whole = await store.readStreamFromSnapshot(stream, 'kind@1');
+    expect(whole.snapshot).toBeUndefined();
+    expect(whole.events).toEqual(await store.readStream(stream));
+
+    const snapshot = (version: number, kind = 'kind@1') =>
+      pool.query(
+        `INSERT INTO snapshots (stream_id, kind, version, state) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (stream_id) DO UPDATE SET kind = EXCLUDED.kind, version = EXCLUDED.version, state = EXCLUDED.state`,
+        [stream, kind, version, JSON.stringify({ upTo: version })],
+      );
+    await snapshot(2);
+    const tail = await store.readStreamFromSnapshot(stream, 'kind@1');
+    expect(tail.snapshot).toEqual({ version: 2, state: { upTo: 2 } });
+    expect(versionsOf(tail.events)).toEqual([3, 4]);
+    expect(tail.events[0]).toMatchObject({ data: { n: 3 }, occurredAt: '2026-11-28T08:00:00.000Z' });
+    expect(versionsOf((await store.readStreamFromSnapshot(stream, 'kind@1', 1)).events)).toEqual([3]);
+
+    await snapshot(4);
+    await expect(store.readStreamFromSnapshot(stream, 'kind@1')).resolves.toEqual({
+      snapshot: { version: 4, state: { upTo: 4 } },
+      events: [],
+    });
+    // A snapshot of another state shape is not this one's: fold from the start.
+    await snapshot(4, 'kind@0');
+    const other = await store.readStreamFromSnapshot(stream, 'kind@1');
+    expect(other.snapshot).toBeUndefined();
+    expect(versionsOf(other.events)).toEqual([1, 2, 3, 4]);
   });
 
   it('refuses a stale expected version and appends nothing', async () => {

@@ -2,6 +2,7 @@ import { upcast } from '@tally/contracts';
 import type { Pool } from 'pg';
 import { EVENTS_APPENDED_CHANNEL, GroupCommitter, groupCommitFromEnv } from './group-commit';
 import type { Queryable } from './queryable';
+import type { Snapshot } from './snapshots/snapshot-store';
 import {
   DuplicateEventError,
   type NewEvent,
@@ -77,6 +78,25 @@ const UNPUBLISHED_PREDECESSORS = `
   )
   SELECT ${eventColumns} FROM events JOIN wanted USING (stream_id, stream_version)`;
 
+/**
+ * A stream's snapshot of one kind and the events after it, in one round trip. There is always one
+ * row (no snapshot and no events: nulls). The snapshot's state is sent on the first row only, so a
+ * long tail does not ship and parse it once per event.
+ */
+const READ_FROM_SNAPSHOT = `
+  WITH snapshot AS (SELECT version, state FROM snapshots WHERE stream_id = $1 AND kind = $2)
+  SELECT snapshot.version AS snapshot_version,
+         CASE WHEN tail.stream_version IS NULL OR tail.stream_version = snapshot.version + 1
+              THEN snapshot.state END AS snapshot_state,
+         tail.*
+  FROM (SELECT) AS one
+  LEFT JOIN snapshot ON true
+  LEFT JOIN LATERAL (
+    SELECT ${eventColumns} FROM events
+    WHERE stream_id = $1 AND stream_version > coalesce(snapshot.version, 0)
+    ORDER BY stream_version LIMIT $3
+  ) AS tail ON true`;
+
 /** What the relay publishes next, and the checkpoint that publishing it reaches. */
 export interface PublicationBatch {
   /** Every stream in version order, its unpublished predecessors included. */
@@ -97,6 +117,11 @@ interface EventRow {
   recorded_at: Date;
   transaction_id: string;
   global_position: string;
+}
+
+interface SnapshotAndEventRow extends Partial<EventRow> {
+  snapshot_version: number | null;
+  snapshot_state: unknown;
 }
 
 /** Deserialisation is where old schema versions are upcast, so readers only see the latest. */
@@ -199,6 +224,29 @@ export class PostgresEventStore {
       [streamId, fromVersion, limit],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * Where a load starts: the stream's snapshot of `snapshotKind` (if any) and up to `limit` events
+   * after it (fewer than `limit`: that was the whole tail).
+   */
+  async readStreamFromSnapshot<State>(
+    streamId: string,
+    snapshotKind: string,
+    limit = 10_000,
+  ): Promise<{ snapshot?: Snapshot<State>; events: RecordedEvent[] }> {
+    const { rows } = await this.db.query<SnapshotAndEventRow>(READ_FROM_SNAPSHOT, [
+      streamId,
+      snapshotKind,
+      limit,
+    ]);
+    const [first] = rows;
+    const snapshot =
+      first.snapshot_version === null
+        ? undefined
+        : { version: first.snapshot_version, state: first.snapshot_state as State };
+    const events = first.event_id === null ? [] : rows.map((row) => toRecordedEvent(row as EventRow));
+    return { snapshot, events };
   }
 
   /**
