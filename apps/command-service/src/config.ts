@@ -39,6 +39,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => ({
   },
   commands: {
     snapshotEvery: int(env.SNAPSHOT_EVERY, 100, 1),
+    stateCacheSize: int(env.STATE_CACHE_SIZE, 10_000),
     idempotencyKeyTtlSeconds: int(env.IDEMPOTENCY_KEY_TTL_SECONDS, 24 * 60 * 60, 1),
     transfers: {
       enabled: env.TRANSFERS_ENABLED !== 'false',

@@ -17,6 +17,7 @@ import { OpenAccountHandler } from './open-account/open-account.handler';
 import { OpenAccountHttp } from './open-account/open-account.http';
 import { RequestTransferHandler } from './request-transfer/request-transfer.handler';
 import { RequestTransferHttp } from './request-transfer/request-transfer.http';
+import { StreamStateCache } from './stream-state-cache';
 import { TransferProcessManager } from './transfer-process/transfer-process-manager';
 import { TransferWorker } from './transfer-process/transfer-worker';
 import { TransfersInFlight } from './transfer-process/transfers-in-flight';
@@ -42,6 +43,7 @@ export class AccountsCommandsModule {
       ],
       providers: [
         { provide: COMMANDS_OPTIONS, useValue: { ...defaultCommandsOptions, ...options } },
+        StreamStateCache,
         CommandPipeline,
         AccountOwners,
         OpenAccountHandler,
@@ -58,7 +60,14 @@ export class AccountsCommandsModule {
         TransferWorker,
         { provide: APP_INTERCEPTOR, useClass: CommandErrorsInterceptor },
       ],
-      exports: [CommandPipeline, TransferWorker, TransferProcessManager, TransfersInFlight, IdempotencyKeys],
+      exports: [
+        CommandPipeline,
+        StreamStateCache,
+        TransferWorker,
+        TransferProcessManager,
+        TransfersInFlight,
+        IdempotencyKeys,
+      ],
     };
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@tally/event-store';
 import type { CommandContext, WriteResult } from './command-context';
 import { COMMANDS_OPTIONS, type CommandsOptions } from './commands-options';
+import { StreamStateCache, type CachedState } from './stream-state-cache';
 
 export interface StreamOf<State> {
   streamId: string;
@@ -53,35 +54,44 @@ export class VersionConflictError extends Error {
 }
 
 /**
- * The one command pipeline: load the stream (snapshot + tail), fold it, decide, append with the
- * version read as the expected version. With If-Match the client's version must be current; without
- * it, losing a race to a concurrent writer re-runs the decision on the new state, so nothing is lost
- * or applied twice. Everything runs on the current transaction when there is one (an idempotent
- * request), so the events commit together with the stored response.
+ * The one command pipeline: load the stream (snapshot + tail, one round trip), fold it, decide,
+ * append with the version read as the expected version. With If-Match the client's version must be
+ * current; without it, losing a race to a concurrent writer re-runs the decision on the new state,
+ * so nothing is lost or applied twice. Everything runs on the current transaction when there is one
+ * (an idempotent request), so the events commit together with the stored response.
+ *
+ * Outside a transaction the first decision is made on the stream's cached state, when this process
+ * has one (see StreamStateCache), saving the load. Only a successful append settles it: a conflict,
+ * a refusal or a stale If-Match seen on a cached state is decided again on the stored state, so a
+ * stale entry costs one more round, never a different answer.
  */
 @Injectable()
 export class CommandPipeline {
   constructor(
     private readonly scope: TransactionScope,
     @Inject(COMMANDS_OPTIONS) private readonly options: Pick<CommandsOptions, 'snapshotEvery'>,
+    private readonly states: StreamStateCache,
   ) {}
 
   async load<State>(stream: StreamOf<State>): Promise<Loaded<State>> {
     const store = new PostgresEventStore(this.scope.db);
-    const snapshot = stream.snapshotKind
-      ? await new SnapshotStore(this.scope.db).load<State>(stream.streamId, stream.snapshotKind)
-      : undefined;
+    const { snapshot, events: first } = stream.snapshotKind
+      ? await store.readStreamFromSnapshot<State>(stream.streamId, stream.snapshotKind, PAGE)
+      : { snapshot: undefined, events: await store.readStream(stream.streamId, 1, PAGE) };
     let state = snapshot?.state ?? stream.decider.initialState;
     let version = snapshot?.version ?? 0;
     let eventsRead = 0;
-    for (;;) {
-      const page = await store.readStream(stream.streamId, version + 1, PAGE);
+    for (let page = first; ; page = await store.readStream(stream.streamId, version + 1, PAGE)) {
       for (const event of page) state = stream.decider.evolve(state, event as DomainEvent);
       eventsRead += page.length;
       if (page.length > 0) version = page[page.length - 1].streamVersion;
       if (page.length < PAGE) break;
     }
-    return { state, version, eventsRead, snapshotVersion: snapshot?.version ?? 0 };
+    const snapshotVersion = snapshot?.version ?? 0;
+    // A stream that does not exist is not worth a slot (probes of random ids would evict real ones).
+    if (version > 0 && !this.scope.inTransaction)
+      this.states.remember(stream.streamId, { version, state, snapshotVersion });
+    return { state, version, eventsRead, snapshotVersion };
   }
 
   async run<Command, State>(
@@ -91,29 +101,53 @@ export class CommandPipeline {
     options: RunOptions = {},
     now: () => Date = () => new Date(),
   ): Promise<WriteResult> {
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(stream);
-      context.authorize?.(loaded.state);
-      if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
-        throw new VersionConflictError(context.expectedVersion, loaded.version);
-      }
+    // Attempt 0 decides on the cached state, if there is one; attempts 1.. on the stored state.
+    // Process steps (eventIds) always read the store: "already done" must be judged on it.
+    const cacheable = !options.eventIds && !this.scope.inTransaction;
+    for (let attempt = 0; ; attempt++) {
+      const cached = attempt === 0 && cacheable ? this.states.get<State>(stream.streamId) : undefined;
+      if (attempt === 0 && !cached) continue;
+      const loaded = cached ? { ...cached, eventsRead: 0 } : await this.load(stream);
       const store = new PostgresEventStore(this.scope.db);
-      if (options.eventIds && (await store.hasEvent(options.eventIds(0)))) {
-        return writeResult(stream.streamId, loaded.version); // this step already happened
+      let decided: DomainEvent[];
+      try {
+        context.authorize?.(loaded.state);
+        if (context.expectedVersion !== undefined && context.expectedVersion !== loaded.version) {
+          throw new VersionConflictError(context.expectedVersion, loaded.version);
+        }
+        if (options.eventIds && (await store.hasEvent(options.eventIds(0)))) {
+          return writeResult(stream.streamId, loaded.version); // this step already happened
+        }
+        decided = stream.decider.decide(command, loaded.state);
+      } catch (error) {
+        if (cached) continue; // the cached state may be behind: only the stored one can refuse
+        throw error;
       }
-      const decided = stream.decider.decide(command, loaded.state);
       const events = this.envelope(stream, decided, context, options, now());
       try {
         const version = await store.append(stream.streamId, stream.streamType, loaded.version, events);
-        await this.snapshotIfDue(stream, loaded, decided, version);
+        const state = decided.reduce(stream.decider.evolve, loaded.state);
+        const snapshotVersion = await this.snapshotIfDue(stream, loaded.snapshotVersion, version, state);
+        this.written(stream.streamId, { version, state, snapshotVersion });
         return writeResult(stream.streamId, version);
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
+        this.states.forget(stream.streamId);
+        // With If-Match the guard itself proves the client's version stale, cached state or not.
         if (context.expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) {
           throw new VersionConflictError(context.expectedVersion ?? loaded.version, error.actualVersion);
         }
       }
     }
+  }
+
+  /**
+   * A transaction's write is not committed yet (and may roll back): forget the stream rather than
+   * cache a state that might never exist. Through the pool the append has committed.
+   */
+  private written(streamId: string, entry: CachedState): void {
+    if (this.scope.inTransaction) this.states.forget(streamId);
+    else this.states.remember(streamId, entry);
   }
 
   private envelope(
@@ -137,16 +171,20 @@ export class CommandPipeline {
     }));
   }
 
-  /** A long tail makes the next load slow; fold the new events in and remember the state. */
+  /**
+   * A long tail makes the next load slow: remember the new state once the stream is SNAPSHOT_EVERY
+   * past its snapshot. Returns the version of the stream's snapshot from now on.
+   */
   private async snapshotIfDue<State>(
     stream: StreamOf<State>,
-    loaded: Loaded<State>,
-    decided: DomainEvent[],
+    snapshotVersion: number,
     version: number,
-  ): Promise<void> {
-    if (!stream.snapshotKind || version - loaded.snapshotVersion < this.options.snapshotEvery) return;
-    const state = decided.reduce(stream.decider.evolve, loaded.state);
+    state: State,
+  ): Promise<number> {
+    if (!stream.snapshotKind || version - snapshotVersion < this.options.snapshotEvery)
+      return snapshotVersion;
     await new SnapshotStore(this.scope.db).save(stream.streamId, stream.snapshotKind, { version, state });
+    return version;
   }
 }
 

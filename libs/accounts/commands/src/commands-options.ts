@@ -2,6 +2,8 @@
 export interface CommandsOptions {
   /** A stream's state is snapshotted once this many events were folded on top of its last snapshot. */
   snapshotEvery: number;
+  /** Streams whose folded state is kept in memory between commands (0: none; see StreamStateCache). */
+  stateCacheSize: number;
   /** How long an idempotency key answers retries; expired keys are deleted hourly. */
   idempotencyKeyTtlSeconds: number;
   transfers: {
@@ -18,6 +20,7 @@ export const COMMANDS_OPTIONS = Symbol('COMMANDS_OPTIONS');
 
 export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
+  stateCacheSize: 10_000,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
   transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

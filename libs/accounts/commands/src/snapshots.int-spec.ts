@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { accountStream } from './account-stream';
 import { CommandPipeline } from './command-pipeline';
+import { StreamStateCache } from './stream-state-cache';
 import { writeSideMigrations } from './write-side-migrations';
 
 jest.setTimeout(60_000);
@@ -31,7 +32,12 @@ describe('snapshots', () => {
     db = await createTestDatabase('snapshots');
     await runMigrations(db.url, writeSideMigrations, 'write');
     pool = new Pool({ connectionString: db.url, max: 4 });
-    pipeline = new CommandPipeline(new TransactionScope(pool), { snapshotEvery: 100 });
+    // No state cache: every load here must read the store.
+    pipeline = new CommandPipeline(
+      new TransactionScope(pool),
+      { snapshotEvery: 100 },
+      new StreamStateCache({ stateCacheSize: 0 }),
+    );
     // A stream of 10,000 events: opened, then 9,999 deposits of 1.
     const store = new PostgresEventStore(pool);
     await store.append(stream.streamId, 'account', 0, [

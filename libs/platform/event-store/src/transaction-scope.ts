@@ -17,6 +17,11 @@ export class TransactionScope {
     return this.current.getStore() ?? this.pool;
   }
 
+  /** Inside `run`: what is read may include this transaction's own writes, which may yet roll back. */
+  get inTransaction(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
   async run<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
     const open = this.current.getStore();
     if (open) return work(open);
