@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MAX_AMOUNT } from '@tally/accounts-domain';
+import { MAX_AMOUNT, isValidAmount } from '@tally/accounts-domain';
 import { IsInt, IsPositive, Max } from 'class-validator';
 
 /**
@@ -13,3 +13,7 @@ export class MoneyAmountBody {
   @Max(MAX_AMOUNT, { message: `amount must not exceed ${MAX_AMOUNT}` })
   amount!: number;
 }
+
+/** MoneyAmountBody's rules for a body that passes them as it is (see FastBodyPipe). */
+export const plainlyValidAmount = (body: Record<string, unknown>): boolean =>
+  isValidAmount(body.amount) && Object.keys(body).every((key) => key === 'amount');

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { isValidAmount } from '@tally/accounts-domain';
 import { IsOptional, Matches } from 'class-validator';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,18 +9,27 @@ import { AccountIdPipe } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
+import { FastBody } from '../fast-body';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { JsonObjectBody } from '../json-object-body';
 import { MoneyAmountBody } from '../money-amount.dto';
 import { sendWriteHeaders } from '../write-response';
 import { DepositMoney } from './deposit-money.handler';
 
+const sourcePattern = /^[a-z0-9-]{1,32}$/;
+
 export class DepositMoneyBody extends MoneyAmountBody {
   @ApiPropertyOptional({ example: 'cash', description: 'Where the money came from (default "api")' })
   @IsOptional()
-  @Matches(/^[a-z0-9-]{1,32}$/, { message: 'source must be 1-32 of a-z 0-9 -' })
+  @Matches(sourcePattern, { message: 'source must be 1-32 of a-z 0-9 -' })
   source?: string;
 }
+
+/** DepositMoneyBody's rules for a body that passes them as it is (see FastBodyPipe). */
+export const plainlyValidDeposit = (body: Record<string, unknown>): boolean =>
+  isValidAmount(body.amount) &&
+  (body.source === undefined || (typeof body.source === 'string' && sourcePattern.test(body.source))) &&
+  Object.keys(body).every((key) => key === 'amount' || key === 'source');
 
 @ApiTags('accounts')
 @Controller('accounts/:id/deposits')
@@ -32,10 +42,11 @@ export class DepositMoneyHttp {
   @Idempotent()
   @JsonObjectBody()
   @AccountWriteDocs()
+  @ApiBody({ type: DepositMoneyBody })
   @ApiOkResponse({ type: AccountWritten, description: 'Deposited; ETag is the new version' })
   async deposit(
     @Param('id', AccountIdPipe) accountId: string,
-    @Body() body: DepositMoneyBody,
+    @FastBody(DepositMoneyBody, plainlyValidDeposit) body: DepositMoneyBody,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountWritten> {

@@ -1,15 +1,16 @@
-import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
+import { FastBody } from '../fast-body';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { JsonObjectBody } from '../json-object-body';
-import { MoneyAmountBody } from '../money-amount.dto';
+import { MoneyAmountBody, plainlyValidAmount } from '../money-amount.dto';
 import { sendWriteHeaders } from '../write-response';
 import { WithdrawMoney } from './withdraw-money.handler';
 
@@ -24,10 +25,11 @@ export class WithdrawMoneyHttp {
   @Idempotent()
   @JsonObjectBody()
   @AccountWriteDocs()
+  @ApiBody({ type: MoneyAmountBody })
   @ApiOkResponse({ type: AccountWritten, description: 'Withdrawn; ETag is the new version' })
   async withdraw(
     @Param('id', AccountIdPipe) accountId: string,
-    @Body() body: MoneyAmountBody,
+    @FastBody(MoneyAmountBody, plainlyValidAmount) body: MoneyAmountBody,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountWritten> {
