@@ -79,3 +79,52 @@ describe('TokenVerifier', () => {
     }
   });
 });
+
+describe('TokenVerifier remembering verified tokens', () => {
+  afterEach(() => jest.useRealTimers());
+
+  const fresh = () => new TokenVerifier(config);
+  const token = () => sign({ ...base, exp: inOneHour() });
+
+  it('answers a repeated token from memory', async () => {
+    const tokens = fresh();
+    const valid = await token();
+    const first = await tokens.verify(valid);
+    expect(await tokens.verify(valid)).toBe(first);
+  });
+
+  it('still refuses a copy of a remembered token with an altered signature', async () => {
+    const tokens = fresh();
+    const valid = await token();
+    await tokens.verify(valid);
+    const signatureStart = valid.lastIndexOf('.') + 1;
+    const flipped = valid[signatureStart + 5] === 'A' ? 'B' : 'A';
+    const forged = valid.slice(0, signatureStart + 5) + flipped + valid.slice(signatureStart + 6);
+    await expect(tokens.verify(forged)).rejects.toMatchObject({ name: 'InvalidTokenError' });
+  });
+
+  it('refuses a remembered token once it has expired', async () => {
+    const tokens = fresh();
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await sign({ ...base, exp });
+    await expect(tokens.verify(shortLived)).resolves.toMatchObject({ subject: 'alice' });
+    // Only the clock moves (jose reads it through new Date()); timers and ticks stay real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'setTimeout'] });
+    jest.setSystemTime(exp * 1_000 + 1_000);
+    await expect(tokens.verify(shortLived)).rejects.toMatchObject({ name: 'InvalidTokenError' });
+  });
+
+  it('does not lend what it remembers to a verifier with other settings', async () => {
+    const valid = await token();
+    await fresh().verify(valid);
+    const otherAudience = new TokenVerifier({ ...config, audience: 'someone-else' });
+    await expect(otherAudience.verify(valid)).rejects.toMatchObject({ name: 'InvalidTokenError' });
+  });
+
+  it('refuses a rejected token again on every try', async () => {
+    const tokens = fresh();
+    const expired = await sign({ ...base, exp: Math.floor(Date.now() / 1000) - 60 });
+    for (let i = 0; i < 2; i++)
+      await expect(tokens.verify(expired)).rejects.toMatchObject({ name: 'InvalidTokenError' });
+  });
+});
