@@ -12,10 +12,12 @@ import {
 } from '@tally/http';
 import { IsIn, IsISO4217CurrencyCode, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Repository } from 'typeorm';
+import type { Pool } from 'pg';
+import { DataSource, type Repository } from 'typeorm';
 import { withEtag } from '../http-caching';
 import { decodeCursor, encodeCursor } from '../keyset-cursor';
 import { PageQuery } from '../read-query.dto';
+import { accountSummaryById, poolOf } from './account-summary.by-id';
 import { AccountSummary } from './account-summary.entity';
 
 export class AccountSummaryView {
@@ -101,7 +103,14 @@ export const accountView = (row: AccountSummary): AccountSummaryView => ({
 @ApiTags('accounts')
 @Controller('accounts')
 export class AccountSummaryHttp {
-  constructor(@InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>) {}
+  private readonly pool: Pool;
+
+  constructor(
+    @InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>,
+    dataSource: DataSource,
+  ) {
+    this.pool = poolOf(dataSource);
+  }
 
   @Get()
   @RequireScope(Scope.Read)
@@ -152,7 +161,7 @@ export class AccountSummaryHttp {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountSummaryView | undefined> {
-    const row = await this.accounts.findOneBy({ accountId });
+    const row = await accountSummaryById(this.pool, accountId);
     // Someone else's account is answered exactly as a missing one: its existence is not revealed.
     if (!row || !visibleTo(request, row.ownerId)) throw notFound('Account', accountId);
     return withEtag(request, reply, `"${row.version}"`, accountView(row));
