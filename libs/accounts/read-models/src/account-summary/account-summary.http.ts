@@ -12,13 +12,12 @@ import {
 } from '@tally/http';
 import { IsIn, IsISO4217CurrencyCode, IsOptional, IsString, Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Pool } from 'pg';
 import { DataSource, type Repository } from 'typeorm';
 import { withEtag } from '../http-caching';
 import { decodeCursor, encodeCursor } from '../keyset-cursor';
 import { PageQuery } from '../read-query.dto';
-import { accountSummaryById, poolOf } from './account-summary.by-id';
 import { AccountSummary } from './account-summary.entity';
+import { AccountSummaryLoader } from './account-summary.loader';
 
 export class AccountSummaryView {
   @ApiProperty({ format: 'uuid' }) accountId!: string;
@@ -103,13 +102,13 @@ export const accountView = (row: AccountSummary): AccountSummaryView => ({
 @ApiTags('accounts')
 @Controller('accounts')
 export class AccountSummaryHttp {
-  private readonly pool: Pool;
+  private readonly summaries: AccountSummaryLoader;
 
   constructor(
     @InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>,
     dataSource: DataSource,
   ) {
-    this.pool = poolOf(dataSource);
+    this.summaries = AccountSummaryLoader.over(dataSource);
   }
 
   @Get()
@@ -161,7 +160,7 @@ export class AccountSummaryHttp {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountSummaryView | undefined> {
-    const row = await accountSummaryById(this.pool, accountId);
+    const row = await this.summaries.byId(accountId);
     // Someone else's account is answered exactly as a missing one: its existence is not revealed.
     if (!row || !visibleTo(request, row.ownerId)) throw notFound('Account', accountId);
     return withEtag(request, reply, `"${row.version}"`, accountView(row));

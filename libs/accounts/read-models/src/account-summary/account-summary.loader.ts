@@ -1,0 +1,67 @@
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { BatchedLookup } from '../batched-lookup';
+import type { AccountSummary } from './account-summary.entity';
+
+/**
+ * `GET /accounts/:id` is the hottest read, so it skips TypeORM's query builder (which rebuilds and
+ * re-escapes the SQL on every call) for one named prepared statement: each pooled connection parses
+ * and plans it once. PostgreSQL re-plans it by itself after DDL on `accounts`, such as the rebuild's
+ * table swap, and the explicit column list keeps its result shape fixed across that swap.
+ */
+const byIds = {
+  name: 'account-summaries-by-ids',
+  text: `SELECT account_id, owner_id, currency, balance, status, version, entry_count, opened_at, updated_at
+         FROM accounts WHERE account_id = ANY($1::uuid[])`,
+};
+
+/** Bounds one statement's parameter and result size; a larger turn is split into several. */
+const MAX_IDS_PER_QUERY = 200;
+
+interface AccountRow {
+  account_id: string;
+  owner_id: string;
+  currency: string;
+  /** bigint arrives as a string; amounts stay below Number.MAX_SAFE_INTEGER (see bigint-column.ts). */
+  balance: string;
+  status: AccountSummary['status'];
+  version: number;
+  entry_count: number;
+  opened_at: Date;
+  updated_at: Date;
+}
+
+const summaryOf = (row: AccountRow): AccountSummary => ({
+  accountId: row.account_id,
+  ownerId: row.owner_id,
+  currency: row.currency,
+  balance: Number(row.balance),
+  status: row.status,
+  version: row.version,
+  entryCount: row.entry_count,
+  openedAt: row.opened_at,
+  updatedAt: row.updated_at,
+});
+
+/** Account summaries by id, the lookups of one event-loop turn in one query (see BatchedLookup). */
+export class AccountSummaryLoader {
+  private readonly lookup: BatchedLookup<AccountSummary>;
+
+  constructor(pool: Pool) {
+    this.lookup = new BatchedLookup(async (ids) => {
+      const { rows } = await pool.query<AccountRow>({ ...byIds, values: [ids] });
+      return new Map(rows.map((row) => [row.account_id, summaryOf(row)]));
+    }, MAX_IDS_PER_QUERY);
+  }
+
+  /** Uses TypeORM's pool for the read database: no second pool, no extra connections. */
+  static over(dataSource: DataSource): AccountSummaryLoader {
+    return new AccountSummaryLoader((dataSource.driver as PostgresDriver).master as Pool);
+  }
+
+  /** `accountId` must be a UUID (any letter case: PostgreSQL returns ids in lower case). */
+  byId(accountId: string): Promise<AccountSummary | undefined> {
+    return this.lookup.load(accountId.toLowerCase());
+  }
+}
