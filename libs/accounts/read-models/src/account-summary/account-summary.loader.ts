@@ -60,7 +60,10 @@ export class AccountSummaryLoader {
     return new AccountSummaryLoader((dataSource.driver as PostgresDriver).master as Pool);
   }
 
-  /** `accountId` must be a UUID (any letter case: PostgreSQL returns ids in lower case). */
+  /**
+   * `accountId` must already be a valid UUID (ParseUUIDPipe): a value PostgreSQL cannot cast would fail
+   * the query of every lookup in its turn. Any letter case: PostgreSQL returns ids in lower case.
+   */
   byId(accountId: string): Promise<AccountSummary | undefined> {
     return this.lookup.load(accountId.toLowerCase());
   }
