@@ -24,13 +24,9 @@ const CACHE_DEFAULTS: VerifiedTokenCacheOptions = {
  */
 export class TokenVerifier {
   private readonly key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
-  private readonly verified: VerifiedTokenCache;
+  private readonly verified = new VerifiedTokenCache(CACHE_DEFAULTS);
 
-  constructor(
-    private readonly config: AuthConfig,
-    cacheOptions: VerifiedTokenCacheOptions = CACHE_DEFAULTS,
-  ) {
-    this.verified = new VerifiedTokenCache(cacheOptions);
+  constructor(private readonly config: AuthConfig) {
     this.key = config.secret
       ? // Imported once: handing jose the raw bytes re-imports the key on every request (2.5x slower).
         webcrypto.subtle.importKey(
