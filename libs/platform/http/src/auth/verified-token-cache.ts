@@ -1,18 +1,15 @@
+import { LRUCache } from 'lru-cache';
 import type { Principal } from './principal';
 
 export interface VerifiedTokenCacheOptions {
-  /** Most tokens remembered at once; the oldest entry makes room for a new one. */
+  /** Most tokens remembered at once; the least recently used makes room for a new one. */
   maxEntries: number;
   /** Longest an entry is trusted, whatever its `exp` (bounds how long a revoked JWKS key still counts). */
   maxAgeMs: number;
   /** Longer tokens are not remembered, so the cache's memory stays bounded by maxEntries × this. */
   maxTokenLength: number;
-}
-
-interface Entry {
-  principal: Principal;
-  /** Epoch ms after which the entry no longer counts: never later than the token's own `exp`. */
-  expiresAt: number;
+  /** Wall clock in epoch ms (`exp` is wall-clock time); tests move it. */
+  clock?: () => number;
 }
 
 /**
@@ -22,29 +19,25 @@ interface Entry {
  * every time. Bounded in entries and token size; entries expire at the token's `exp` at the latest.
  */
 export class VerifiedTokenCache {
-  // A Map iterates in insertion order, so its first key is always the oldest entry to evict.
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: LRUCache<string, Principal>;
+  private readonly clock: () => number;
 
-  constructor(private readonly options: VerifiedTokenCacheOptions) {}
+  constructor(private readonly options: VerifiedTokenCacheOptions) {
+    this.clock = options.clock ?? (() => Date.now());
+    // ttlResolution 0: read the clock on every lookup, so no entry outlives its token's exp by a tick.
+    this.entries = new LRUCache({ max: options.maxEntries, perf: { now: this.clock }, ttlResolution: 0 });
+  }
 
-  get(token: string, now = Date.now()): Principal | undefined {
-    const entry = this.entries.get(token);
-    if (entry === undefined) return undefined;
-    if (now < entry.expiresAt) return entry.principal;
-    this.entries.delete(token);
-    return undefined;
+  get(token: string): Principal | undefined {
+    return this.entries.get(token);
   }
 
   /** Remembers a verified token until `expSeconds` (its `exp` claim) or maxAgeMs, whichever is first. */
-  set(token: string, principal: Principal, expSeconds: number, now = Date.now()): void {
-    const expiresAt = Math.min(expSeconds * 1_000, now + this.options.maxAgeMs);
-    if (!(expiresAt > now) || token.length > this.options.maxTokenLength) return;
-    this.entries.delete(token);
-    if (this.entries.size >= this.options.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(token, { principal, expiresAt });
+  set(token: string, principal: Principal, expSeconds: number): void {
+    // lru-cache counts an entry stale only once MORE than ttl ms have passed: hence the 1 ms less.
+    const ttl = Math.min(expSeconds * 1_000 - this.clock(), this.options.maxAgeMs) - 1;
+    if (!(ttl > 0) || token.length > this.options.maxTokenLength) return;
+    this.entries.set(token, principal, { ttl });
   }
 
   get size(): number {
