@@ -1,6 +1,7 @@
 import type { CommandsOptions } from '@tally/accounts-commands';
 import { authConfigFromEnv, rateLimitFromEnv, type AuthConfig, type RateLimitConfig } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
+import { settingsFrom } from '@tally/settings';
 
 export interface CommandServiceConfig {
   host: string;
@@ -16,37 +17,37 @@ export interface CommandServiceConfig {
   rateLimit: RateLimitConfig;
 }
 
-const int = (value: string | undefined, fallback: number, min = 0): number => {
-  const parsed = Number(value ?? fallback);
-  if (!Number.isSafeInteger(parsed) || parsed < min)
-    throw new Error(`Not a whole number >= ${min}: ${value}`);
-  return parsed;
-};
-
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
 
-export const loadConfig = (env = process.env): CommandServiceConfig => ({
-  host: env.HOST ?? '127.0.0.1',
-  port: int(env.COMMAND_SERVICE_PORT ?? env.PORT, 3001),
-  databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
-  migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
-  databasePoolSize: int(env.WRITE_DATABASE_POOL_SIZE, 20),
-  kafka: kafkaSettingsFromEnv('tally-command-service', env),
-  relay: {
-    enabled: env.RELAY_ENABLED !== 'false',
-    batchSize: int(env.RELAY_BATCH_SIZE, 1_000),
-    sweepIntervalMs: int(env.RELAY_SWEEP_INTERVAL_MS, 1_000),
-  },
-  commands: {
-    snapshotEvery: int(env.SNAPSHOT_EVERY, 100, 1),
-    stateCacheSize: int(env.STATE_CACHE_SIZE, 10_000),
-    idempotencyKeyTtlSeconds: int(env.IDEMPOTENCY_KEY_TTL_SECONDS, 24 * 60 * 60, 1),
-    transfers: {
-      enabled: env.TRANSFERS_ENABLED !== 'false',
-      sweepIntervalMs: int(env.TRANSFERS_SWEEP_INTERVAL_MS, 1_000, 10),
-      concurrency: int(env.TRANSFERS_CONCURRENCY, 16, 1),
+export const loadConfig = (env = process.env): CommandServiceConfig => {
+  const settings = settingsFrom(env);
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    // 0: any free port (tests).
+    port:
+      settings.get('COMMAND_SERVICE_PORT').asIntPositive() ??
+      settings.get('PORT').default('3001').asIntPositive(),
+    databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+    migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+    databasePoolSize: settings.get('WRITE_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
+    kafka: kafkaSettingsFromEnv('tally-command-service', env),
+    relay: {
+      enabled: env.RELAY_ENABLED !== 'false',
+      batchSize: settings.get('RELAY_BATCH_SIZE').default('1000').asIntAtLeast(),
+      sweepIntervalMs: settings.get('RELAY_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),
     },
-  },
-  auth: authConfigFromEnv(env),
-  rateLimit: rateLimitFromEnv(env),
-});
+    commands: {
+      snapshotEvery: settings.get('SNAPSHOT_EVERY').default('100').asIntAtLeast(),
+      // 0 turns the cache off.
+      stateCacheSize: settings.get('STATE_CACHE_SIZE').default('10000').asIntPositive(),
+      idempotencyKeyTtlSeconds: settings.get('IDEMPOTENCY_KEY_TTL_SECONDS').default('86400').asIntAtLeast(),
+      transfers: {
+        enabled: env.TRANSFERS_ENABLED !== 'false',
+        sweepIntervalMs: settings.get('TRANSFERS_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),
+        concurrency: settings.get('TRANSFERS_CONCURRENCY').default('16').asIntAtLeast(),
+      },
+    },
+    auth: authConfigFromEnv(env),
+    rateLimit: rateLimitFromEnv(env),
+  };
+};

@@ -1,5 +1,6 @@
 import { authConfigFromEnv, rateLimitFromEnv, type AuthConfig, type RateLimitConfig } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
+import { settingsFrom } from '@tally/settings';
 
 export interface QueryServiceConfig {
   host: string;
@@ -17,28 +18,28 @@ export interface QueryServiceConfig {
   consistency: { defaultTimeoutMs: number; maxTimeoutMs: number };
 }
 
-const int = (value: string | undefined, fallback: number): number => {
-  const parsed = Number(value ?? fallback);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`Not a whole number: ${value}`);
-  return parsed;
-};
-
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_read';
 
-export const loadConfig = (env = process.env): QueryServiceConfig => ({
-  host: env.HOST ?? '127.0.0.1',
-  port: int(env.QUERY_SERVICE_PORT ?? env.PORT, 3002),
-  databaseUrl: env.READ_DATABASE_URL ?? defaultDatabaseUrl,
-  migrationDatabaseUrl: env.READ_MIGRATION_DATABASE_URL ?? env.READ_DATABASE_URL ?? defaultDatabaseUrl,
-  databasePoolSize: int(env.READ_DATABASE_POOL_SIZE, 20),
-  kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
-  groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
-  sessionTimeoutMs: int(env.KAFKA_SESSION_TIMEOUT_MS, 10_000),
-  consistency: {
-    defaultTimeoutMs: int(env.CONSISTENCY_DEFAULT_TIMEOUT_MS, 2_000),
-    maxTimeoutMs: int(env.CONSISTENCY_MAX_TIMEOUT_MS, 10_000),
-  },
-});
+export const loadConfig = (env = process.env): QueryServiceConfig => {
+  const settings = settingsFrom(env);
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    // 0: any free port (tests).
+    port:
+      settings.get('QUERY_SERVICE_PORT').asIntPositive() ??
+      settings.get('PORT').default('3002').asIntPositive(),
+    databaseUrl: env.READ_DATABASE_URL ?? defaultDatabaseUrl,
+    migrationDatabaseUrl: env.READ_MIGRATION_DATABASE_URL ?? env.READ_DATABASE_URL ?? defaultDatabaseUrl,
+    databasePoolSize: settings.get('READ_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
+    kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
+    groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
+    sessionTimeoutMs: settings.get('KAFKA_SESSION_TIMEOUT_MS').default('10000').asIntAtLeast(),
+    consistency: {
+      defaultTimeoutMs: settings.get('CONSISTENCY_DEFAULT_TIMEOUT_MS').default('2000').asIntPositive(),
+      maxTimeoutMs: settings.get('CONSISTENCY_MAX_TIMEOUT_MS').default('10000').asIntPositive(),
+    },
+  };
+};
 
 /** What only the HTTP service needs (not the command-line tools that share loadConfig). */
 export interface QueryHttpConfig {

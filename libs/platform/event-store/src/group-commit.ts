@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { settingsFrom } from '@tally/settings';
 import type { Pool } from 'pg';
 import type { NewEvent } from './recorded-event';
 
@@ -52,11 +53,6 @@ const APPEND_BATCH = `
 const UNIQUE_VIOLATION = '23505';
 const DEADLOCK = '40P01';
 
-const positiveInt = (value: string | undefined, fallback: number): number => {
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
-};
-
 export interface GroupCommitOptions {
   /** Batches in flight at once (each on its own connection): the next batch fills while one commits. */
   maxBatches: number;
@@ -70,14 +66,15 @@ export interface GroupCommitOptions {
  * EVENT_STORE_GROUP_COMMIT=false turns batching off (every append is its own statement and commit);
  * EVENT_STORE_MAX_BATCHES (2), EVENT_STORE_BATCH_EVENTS (1000), EVENT_STORE_NOTIFY_INTERVAL_MS (5).
  */
-export const groupCommitFromEnv = (env = process.env): GroupCommitOptions | undefined =>
-  env.EVENT_STORE_GROUP_COMMIT === 'false'
-    ? undefined
-    : {
-        maxBatches: positiveInt(env.EVENT_STORE_MAX_BATCHES, 2),
-        maxEvents: positiveInt(env.EVENT_STORE_BATCH_EVENTS, 1_000),
-        notifyIntervalMs: positiveInt(env.EVENT_STORE_NOTIFY_INTERVAL_MS, 5),
-      };
+export const groupCommitFromEnv = (env = process.env): GroupCommitOptions | undefined => {
+  if (env.EVENT_STORE_GROUP_COMMIT === 'false') return undefined;
+  const settings = settingsFrom(env);
+  return {
+    maxBatches: settings.get('EVENT_STORE_MAX_BATCHES').default('2').asIntAtLeast(),
+    maxEvents: settings.get('EVENT_STORE_BATCH_EVENTS').default('1000').asIntAtLeast(),
+    notifyIntervalMs: settings.get('EVENT_STORE_NOTIFY_INTERVAL_MS').default('5').asIntAtLeast(),
+  };
+};
 
 /**
  * Wakes relays after appends commit, without a NOTIFY inside the appending transaction: PostgreSQL

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { settingsFrom } from '@tally/settings';
 import { verifiedPrincipalOf } from './auth/bearer-auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { problemType, type ProblemBody } from './problem';
@@ -22,14 +23,10 @@ const MAX_TRACKED_CLIENTS = 50_000;
  * `RATE_LIMIT_PER_MINUTE`, per client.
  */
 export function rateLimitFromEnv(env = process.env): RateLimitConfig {
-  const perMinute = env.RATE_LIMIT_PER_MINUTE;
-  const value = perMinute ?? env.RATE_LIMIT_PER_SECOND ?? '1000';
-  const max = Number(value);
-  if (!Number.isSafeInteger(max) || max < 0)
-    throw new Error(
-      `RATE_LIMIT_PER_${perMinute ? 'MINUTE' : 'SECOND'} must be a whole number >= 0: ${value}`,
-    );
-  return { max, windowMs: perMinute === undefined ? 1_000 : 60_000 };
+  const settings = settingsFrom(env);
+  const perMinute = settings.get('RATE_LIMIT_PER_MINUTE').asIntPositive();
+  if (perMinute !== undefined) return { max: perMinute, windowMs: 60_000 };
+  return { max: settings.get('RATE_LIMIT_PER_SECOND').default('1000').asIntPositive(), windowMs: 1_000 };
 }
 
 /**

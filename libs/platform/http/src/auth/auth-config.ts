@@ -1,3 +1,5 @@
+import { settingsFrom } from '@tally/settings';
+
 /**
  * Bearer-token settings. Exactly one key source: a shared HS256 secret (local use, tests) or a JWKS
  * URL (production, asymmetric keys). The accepted algorithms are pinned per source, so a token
@@ -32,6 +34,6 @@ export function authConfigFromEnv(env = process.env): AuthConfig {
     secret,
     jwksUrl,
     algorithms: secret ? ['HS256'] : (env.AUTH_ALGORITHMS ?? 'RS256,ES256').split(',').map((a) => a.trim()),
-    clockToleranceSeconds: Number(env.AUTH_CLOCK_TOLERANCE_SECONDS ?? 5),
+    clockToleranceSeconds: settingsFrom(env).get('AUTH_CLOCK_TOLERANCE_SECONDS').default('5').asIntPositive(),
   };
 }

@@ -1,0 +1,30 @@
+import { loadConfig } from './config';
+
+const base = { AUTH_HS256_SECRET: 'x'.repeat(32) };
+
+describe('command service config', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config.port).toBe(3001);
+    expect(config.databasePoolSize).toBe(20);
+    expect(config.relay).toEqual({ enabled: true, batchSize: 1_000, sweepIntervalMs: 1_000 });
+    expect(config.commands).toMatchObject({ snapshotEvery: 100, stateCacheSize: 10_000 });
+  });
+
+  it('takes 0 where 0 means something (any free port, state cache off)', () => {
+    const config = loadConfig({ ...base, COMMAND_SERVICE_PORT: '0', STATE_CACHE_SIZE: '0' });
+    expect(config.port).toBe(0);
+    expect(config.commands.stateCacheSize).toBe(0);
+  });
+
+  it.each([
+    ['WRITE_DATABASE_POOL_SIZE', 'twenty'],
+    ['SNAPSHOT_EVERY', '0'],
+    ['TRANSFERS_CONCURRENCY', '2.5'],
+    ['RELAY_SWEEP_INTERVAL_MS', '5'],
+    ['RATE_LIMIT_PER_SECOND', '-1'],
+    ['AUTH_CLOCK_TOLERANCE_SECONDS', 'soon'],
+  ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
+    expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
+});
