@@ -72,6 +72,17 @@ describe('read API', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     });
 
+    it('refuses a caller without a valid bearer token at once, before any wait', async () => {
+      const token = encodeConsistencyToken({ streamId: 'account-never-written', version: 3 });
+      const started = Date.now();
+      const response = await read(system.query.url, '/accounts?limit=1', {
+        'x-consistency-token': token,
+        'x-consistency-timeout-ms': '2000',
+      });
+      expect(response.status).toBe(401);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
     it('rejects a malformed token and an out-of-range timeout with 400', async () => {
       expect((await q('/accounts', { 'x-consistency-token': 'garbage' })).body).toMatchObject({
         status: 400,

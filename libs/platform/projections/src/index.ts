@@ -5,7 +5,7 @@ export * from './projection-consumer';
 export * from './projection-metrics';
 export * from './projections.module';
 export * from './consistency/consistency-waiter';
-export * from './consistency/consistency.interceptor';
+export * from './consistency/consistency.guard';
 export * from './rebuild/shadow-tables';
 export * from './rebuild/rebuild-read-models';
 export * from './migrations/1764316800100-create-stream-positions';

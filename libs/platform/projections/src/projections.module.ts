@@ -7,15 +7,15 @@ import {
   Module,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { KAFKA, KAFKA_SETTINGS, nestLogger, type KafkaSettings } from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
   CONSISTENCY_SETTINGS,
-  ConsistencyInterceptor,
+  ConsistencyGuard,
   type ConsistencySettings,
-} from './consistency/consistency.interceptor';
+} from './consistency/consistency.guard';
 import { ConsistencyWaiter } from './consistency/consistency-waiter';
 import type { Projection } from './projection';
 import { ProjectionConsumer } from './projection-consumer';
@@ -105,8 +105,9 @@ export class ProjectionsModule {
             }),
           inject: [DataSource],
         },
-        ConsistencyInterceptor,
-        { provide: APP_INTERCEPTOR, useExisting: ConsistencyInterceptor },
+        ConsistencyGuard,
+        // After the bearer-auth guard (AuthModule is imported first): only verified callers wait.
+        { provide: APP_GUARD, useExisting: ConsistencyGuard },
         ProjectionLifecycle,
       ],
       exports: [ProjectionLifecycle, ConsistencyWaiter],

@@ -1,14 +1,7 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Inject,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { decodeConsistencyToken } from '@tally/contracts';
 import { ProblemException } from '@tally/http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, type Observable, switchMap } from 'rxjs';
+import type { FastifyRequest } from 'fastify';
 import { ConsistencyWaiter } from './consistency-waiter';
 
 export const CONSISTENCY_TOKEN_HEADER = 'x-consistency-token';
@@ -27,18 +20,23 @@ export const CONSISTENCY_SETTINGS = Symbol('CONSISTENCY_SETTINGS');
  * Read-your-writes for any route: a request carrying `X-Consistency-Token` is held until the read
  * database has applied that write, then answered; if that takes longer than the allowed wait it gets
  * 503 `consistency-timeout` with Retry-After, never data older than the client's own write.
+ *
+ * A global guard rather than an interceptor: with any global interceptor Nest runs every request of
+ * every route through an rxjs pipeline, which was the largest cost left on the hottest read (15 % of
+ * its CPU). It is registered after the bearer-auth guard, so an unauthenticated request is refused
+ * at once and never waits.
  */
 @Injectable()
-export class ConsistencyInterceptor implements NestInterceptor {
+export class ConsistencyGuard implements CanActivate {
   constructor(
     private readonly waiter: ConsistencyWaiter,
     @Inject(CONSISTENCY_SETTINGS) private readonly settings: ConsistencySettings,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers[CONSISTENCY_TOKEN_HEADER];
-    if (header === undefined) return next.handle();
+    if (header === undefined) return true;
     const point = typeof header === 'string' ? decodeConsistencyToken(header.trim()) : undefined;
     if (!point)
       throw new ProblemException(
@@ -48,23 +46,15 @@ export class ConsistencyInterceptor implements NestInterceptor {
         `${CONSISTENCY_TOKEN_HEADER} must be a token returned by the write API, sent once.`,
       );
     const timeoutMs = this.timeoutOf(request.headers[CONSISTENCY_TIMEOUT_HEADER]);
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(this.waiter.waitFor(point, timeoutMs)).pipe(
-      switchMap((outcome) => {
-        if (outcome.reached) return next.handle();
-        void reply.header('retry-after', '1');
-        throw new ProblemException(
-          503,
-          'consistency-timeout',
-          'The read side has not applied this write yet',
-          `Waited ${outcome.waitedMs} ms for ${point.streamId} version ${point.version}; retry shortly.`,
-          {
-            streamId: point.streamId,
-            requiredVersion: point.version,
-            appliedVersion: outcome.appliedVersion,
-          },
-        );
-      }),
+    const outcome = await this.waiter.waitFor(point, timeoutMs);
+    if (outcome.reached) return true;
+    throw new ProblemException(
+      503,
+      'consistency-timeout',
+      'The read side has not applied this write yet',
+      `Waited ${outcome.waitedMs} ms for ${point.streamId} version ${point.version}; retry shortly.`,
+      { streamId: point.streamId, requiredVersion: point.version, appliedVersion: outcome.appliedVersion },
+      { 'retry-after': '1' },
     );
   }
 
