@@ -3,6 +3,8 @@ import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/m
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
+import { AppliedOffsets } from './applied-offsets';
+import { BatchGathering } from './batch-gathering';
 import { projectionMetrics } from './projection-metrics';
 import { selectNewEvents } from './select-new-events';
 import { lockStreamPositions, parkEvents, saveStreamPositions, takeParkedEvents } from './stream-positions';
@@ -24,17 +26,21 @@ export interface ProjectionConsumerOptions {
    */
   sessionTimeoutMs?: number;
   /**
-   * Upper bound of messages applied in one PostgreSQL transaction. A long fetched batch (a replay,
-   * a rebuild) is applied in chunks of this size, each committed and heartbeated before the next.
+   * Upper bound of messages applied in one PostgreSQL transaction. A long fetch (a replay, a
+   * rebuild) is applied in chunks of this size, each committed and heartbeated before the next.
    */
   maxMessagesPerTransaction?: number;
   /**
-   * Partitions applied at the same time, each in its own transaction (default
-   * PROJECTION_PARTITIONS_CONCURRENTLY, else 1). Safe for exactly-once: a stream lives on one
-   * partition, so concurrent transactions never share a stream's position or rows; shared rows
-   * (owner totals) are upserted in key order, so they wait for each other but never deadlock.
+   * Partitions of one fetch applied together, in one transaction (default
+   * PROJECTION_PARTITIONS_CONCURRENTLY, else 12, the topic's default partition count). Safe for
+   * exactly-once: the stream positions are per stream, and each partition is applied in offset order.
+   * With several brokers, fetches from different brokers are applied in concurrent transactions,
+   * which never share a stream; shared rows (owner totals) are upserted in key order, so they wait
+   * for each other but never deadlock.
    */
   partitionsConsumedConcurrently?: number;
+  /** Minimum gap between two Kafka offset commits (default 500 ms). */
+  offsetCommitIntervalMs?: number;
   /** Called after every committed chunk (rebuild progress bars). */
   onChunk?(progress: ChunkProgress): void;
 }
@@ -51,7 +57,7 @@ export interface ChunkProgress {
 }
 
 export interface PartitionStatus {
-  /** Next offset to read: everything before it is applied (or dead-lettered) and committed. */
+  /** Next offset to read: everything before it is applied (or dead-lettered) in PostgreSQL. */
   position: string;
   /** Messages on the partition not applied yet, as of the last fetch. */
   lag: number;
@@ -62,9 +68,10 @@ const positiveInt = (value: string | undefined, fallback: number): number => {
   return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
 };
 
-interface Decoded {
-  event: EventEnvelope;
-  offset: string;
+/** The part of one partition's batch that goes into a transaction. */
+interface Slice {
+  partition: number;
+  messages: KafkaMessage[];
 }
 
 /**
@@ -73,14 +80,20 @@ interface Decoded {
  * 2. in ONE PostgreSQL transaction: the per-stream positions are locked, only the next versions are
  *    applied by every projection, events ahead of their stream are parked (never applied early), and
  *    the positions advance;
- * 3. only after that commit are the Kafka offsets resolved and committed.
+ * 3. only after that commit are the Kafka offsets resolved, and committed in the background.
  * A crash anywhere replays from the last committed offset, and step 2 makes the replay a no-op.
+ * All partitions of a fetch go through steps 1-3 together: one transaction and no broker round trip
+ * per fetch (in the common case), rather than one of each per partition, one partition at a time.
  */
 export class ProjectionConsumer {
   private readonly consumer: Consumer;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly metrics = projectionMetrics();
   private readonly partitions = new Map<number, PartitionStatus>();
+  private readonly offsets: AppliedOffsets;
+  private readonly fetches = new BatchGathering<EachBatchPayload>((payloads) => this.trackWork(payloads));
+  private working = Promise.resolve();
+  private running = false;
   private applied = 0;
 
   constructor(private readonly options: ProjectionConsumerOptions) {
@@ -95,6 +108,12 @@ export class ProjectionConsumer {
       retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 30 },
     });
     this.deadLetters = new DeadLetterPublisher(options.kafka);
+    this.offsets = new AppliedOffsets(
+      options.topic,
+      options.offsetCommitIntervalMs ?? 500,
+      (offsets) => this.consumer.commitOffsets(offsets),
+      (error) => options.logger.warn({ err: error }, 'offset commit failed; retrying with the next one'),
+    );
   }
 
   get appliedCount(): number {
@@ -129,6 +148,7 @@ export class ProjectionConsumer {
       const owned = new Set(payload.memberAssignment[this.options.topic] ?? []);
       for (const partition of [...this.partitions.keys()].filter((p) => !owned.has(p))) {
         this.partitions.delete(partition);
+        this.offsets.forget(partition);
         const labels = this.labels(partition);
         this.metrics.lag.remove(labels);
         this.metrics.position.remove(labels);
@@ -138,49 +158,97 @@ export class ProjectionConsumer {
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      autoCommitThreshold: 1,
+      // Committed by `offsets`, in the background: the next fetch does not wait for the broker.
+      autoCommit: false,
       partitionsConsumedConcurrently:
         this.options.partitionsConsumedConcurrently ??
-        positiveInt(process.env.PROJECTION_PARTITIONS_CONCURRENTLY, 1),
-      eachBatch: (payload) => this.handleBatch(payload),
+        positiveInt(process.env.PROJECTION_PARTITIONS_CONCURRENTLY, 12),
+      eachBatch: (payload) => this.fetches.add(payload),
     });
+    this.running = true;
   }
 
   async stop(): Promise<void> {
+    if (this.running) {
+      // Commit what has been applied before leaving the group, so the next owner re-reads little.
+      this.consumer.pause([{ topic: this.options.topic }]);
+      await this.working;
+      await this.offsets.flush();
+    }
     await this.consumer.disconnect();
     await this.deadLetters.close();
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  private trackWork(payloads: EachBatchPayload[]): Promise<void> {
+    const work = this.handleFetch(payloads);
+    this.working = work.catch(() => undefined);
+    return work;
+  }
+
+  /**
+   * Applies the partitions of one fetch together: each transaction takes up to
+   * `maxMessagesPerTransaction` messages, a prefix of what is left of each partition, so every
+   * partition stays in offset order. Offsets are resolved only after the transaction has committed.
+   */
+  private async handleFetch(payloads: EachBatchPayload[]): Promise<void> {
     const size = this.options.maxMessagesPerTransaction ?? 500;
-    for (let start = 0; start < batch.messages.length; start += size) {
-      if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + size);
+    const cursors = payloads.map((payload) => ({ payload, next: 0 }));
+    for (;;) {
+      const open = cursors.filter(
+        ({ payload, next }) =>
+          next < payload.batch.messages.length && payload.isRunning() && !payload.isStale(),
+      );
+      if (open.length === 0) return;
+      const slices: Slice[] = [];
+      let room = size;
+      for (const cursor of open) {
+        if (room === 0) break;
+        const messages = cursor.payload.batch.messages.slice(cursor.next, cursor.next + room);
+        slices.push({ partition: cursor.payload.batch.partition, messages });
+        room -= messages.length;
+      }
       // A slow transaction must not look like a dead member: keep heartbeating while it runs.
+      const { heartbeat } = open[0].payload;
       const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
-      let applied: number;
+      let applied: Map<number, number>;
       try {
-        applied = await this.applyChunk(batch.topic, batch.partition, chunk);
+        applied = await this.applyChunk(payloads[0].batch.topic, slices);
       } finally {
         clearInterval(keepAlive);
       }
-      const last = chunk[chunk.length - 1].offset;
-      resolveOffset(last);
-      await commitOffsetsIfNecessary();
+      slices.forEach((slice, i) => {
+        const { payload } = open[i];
+        const last = slice.messages[slice.messages.length - 1].offset;
+        payload.resolveOffset(last);
+        open[i].next += slice.messages.length;
+        const next = BigInt(last) + 1n;
+        this.offsets.applied(slice.partition, next);
+        this.track(
+          slice.partition,
+          next,
+          BigInt(payload.batch.highWatermark),
+          slice.messages.length,
+          applied.get(slice.partition) ?? 0,
+        );
+      });
       await heartbeat();
-      this.track(batch.partition, BigInt(last) + 1n, BigInt(batch.highWatermark), chunk.length, applied);
     }
   }
 
-  private async applyChunk(topic: string, partition: number, messages: KafkaMessage[]): Promise<number> {
-    const decoded: Decoded[] = [];
+  /** Returns the number of events newly applied, per partition. */
+  private async applyChunk(topic: string, slices: Slice[]): Promise<Map<number, number>> {
+    const decoded: EventEnvelope[] = [];
     const letters: DeadLetter[] = [];
-    for (const message of messages) {
-      try {
-        decoded.push({ event: decodeEvent(message.value), offset: message.offset });
-      } catch (error) {
-        letters.push({ topic, partition, message, error: error as Error });
+    const partitionOf = new Map<string, number>();
+    for (const { partition, messages } of slices) {
+      for (const message of messages) {
+        try {
+          const event = decodeEvent(message.value);
+          decoded.push(event);
+          partitionOf.set(event.streamId, partition);
+        } catch (error) {
+          letters.push({ topic, partition, message, error: error as Error });
+        }
       }
     }
     // Published before the transaction: a crash in between dead-letters the message twice on replay
@@ -189,20 +257,27 @@ export class ProjectionConsumer {
     if (letters.length > 0) {
       this.metrics.deadLettered.inc({ group: this.options.groupId, topic }, letters.length);
       this.options.logger.warn(
-        { count: letters.length, partition, offsets: letters.map((l) => l.message.offset) },
+        { count: letters.length, offsets: letters.map((l) => `${l.partition}:${l.message.offset}`) },
         'dead-lettered',
       );
     }
-    const { applied, parked } = await this.applyInOneTransaction(decoded.map((d) => d.event));
+    const { fresh, parked } = await this.applyInOneTransaction(decoded);
     if (parked > 0) {
       this.metrics.parked.inc({ group: this.options.groupId, topic }, parked);
-      this.options.logger.warn({ count: parked, partition }, 'events ahead of their stream parked');
+      this.options.logger.warn({ count: parked }, 'events ahead of their stream parked');
+    }
+    const applied = new Map<number, number>();
+    for (const event of fresh) {
+      const partition = partitionOf.get(event.streamId) as number;
+      applied.set(partition, (applied.get(partition) ?? 0) + 1);
     }
     return applied;
   }
 
-  private async applyInOneTransaction(events: EventEnvelope[]): Promise<{ applied: number; parked: number }> {
-    if (events.length === 0) return { applied: 0, parked: 0 };
+  private async applyInOneTransaction(
+    events: EventEnvelope[],
+  ): Promise<{ fresh: EventEnvelope[]; parked: number }> {
+    if (events.length === 0) return { fresh: [], parked: 0 };
     const { projector, projections } = this.options;
     const selection = await this.options.dataSource.transaction(async (tx) => {
       const streamIds = [...new Set(events.map((event) => event.streamId))];
@@ -219,7 +294,7 @@ export class ProjectionConsumer {
       { group: this.options.groupId, topic: this.options.topic },
       selection.fresh.length,
     );
-    return { applied: selection.fresh.length, parked: selection.parked.length };
+    return { fresh: selection.fresh, parked: selection.parked.length };
   }
 
   private track(partition: number, next: bigint, highWatermark: bigint, messages: number, applied: number) {
