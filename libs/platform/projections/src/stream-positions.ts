@@ -6,9 +6,11 @@ export const POSITIONS_CHANNEL = 'tally_stream_positions';
 
 /**
  * Per-stream high-water marks of one projector, locked for the rest of the transaction.
- * A missing row is first inserted at version 0 so that it can be locked too: two replicas that
- * briefly both hold a partition during a rebalance then serialise even on a brand-new stream, and
- * the second one sees what the first one applied. Rows are taken in stream id order (no deadlocks).
+ * Existing rows are locked first (in stream id order: no deadlocks), which is one statement in the
+ * common case. Missing rows are then inserted at version 0 and locked too (ON CONFLICT DO UPDATE
+ * locks the row a concurrent transaction inserted, and returns its latest version): two replicas
+ * that briefly both hold a partition during a rebalance then serialise even on a brand-new stream,
+ * and the second one sees what the first one applied.
  */
 export async function lockStreamPositions(
   tx: EntityManager,
@@ -16,21 +18,34 @@ export async function lockStreamPositions(
   streamIds: string[],
 ): Promise<Map<string, number>> {
   const sorted = [...streamIds].sort();
-  await tx.query(
-    `INSERT INTO stream_positions (projector, stream_id, version)
-     SELECT $1, stream_id, 0 FROM unnest($2::text[]) AS s(stream_id) ORDER BY stream_id
-     ON CONFLICT (projector, stream_id) DO NOTHING`,
-    [projector, sorted],
-  );
-  const rows: { stream_id: string; version: number }[] = await tx.query(
+  const rows: PositionRow[] = await tx.query(
     `SELECT stream_id, version FROM stream_positions WHERE projector = $1 AND stream_id = ANY($2)
      ORDER BY stream_id FOR UPDATE`,
     [projector, sorted],
   );
-  return new Map(rows.map((row) => [row.stream_id, row.version]));
+  const positions = new Map(rows.map((row) => [row.stream_id, row.version]));
+  const missing = sorted.filter((streamId) => !positions.has(streamId));
+  if (missing.length === 0) return positions;
+  const created: PositionRow[] = await tx.query(
+    `INSERT INTO stream_positions AS p (projector, stream_id, version)
+     SELECT $1, stream_id, 0 FROM unnest($2::text[]) AS s(stream_id) ORDER BY stream_id
+     ON CONFLICT (projector, stream_id) DO UPDATE SET version = p.version
+     RETURNING stream_id, version`,
+    [projector, missing],
+  );
+  for (const row of created) positions.set(row.stream_id, row.version);
+  return positions;
 }
 
-/** Advances the positions and wakes readers waiting on a consistency token (NOTIFY fires at commit). */
+interface PositionRow {
+  stream_id: string;
+  version: number;
+}
+
+/**
+ * Advances the positions and wakes readers waiting on a consistency token (NOTIFY fires at commit).
+ * One statement, one round trip: the transaction holds the stream rows' locks until it commits.
+ */
 export async function saveStreamPositions(
   tx: EntityManager,
   projector: string,
@@ -38,12 +53,15 @@ export async function saveStreamPositions(
 ): Promise<void> {
   if (positions.size === 0) return;
   await tx.query(
-    `UPDATE stream_positions AS s SET version = p.version, updated_at = now()
-     FROM unnest($2::text[], $3::int[]) AS p(stream_id, version)
-     WHERE s.projector = $1 AND s.stream_id = p.stream_id`,
-    [projector, [...positions.keys()], [...positions.values()]],
+    `WITH advanced AS (
+       UPDATE stream_positions AS s SET version = p.version, updated_at = now()
+       FROM unnest($2::text[], $3::int[]) AS p(stream_id, version)
+       WHERE s.projector = $1 AND s.stream_id = p.stream_id
+       RETURNING 1
+     )
+     SELECT pg_notify($4, $1) FROM (SELECT count(*) FROM advanced) AS done`,
+    [projector, [...positions.keys()], [...positions.values()], POSITIONS_CHANNEL],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [POSITIONS_CHANNEL, projector]);
 }
 
 /** The version of a stream this projector has applied; 0 if none. */
