@@ -1,5 +1,6 @@
 import { encodeEvent, type EventEnvelope } from '@tally/contracts';
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { RememberingPartitioner } from './remembering-partitioner';
 
 export const EventHeaders = {
   eventId: 'event-id',
@@ -25,7 +26,7 @@ export class KafkaEventPublisher {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: RememberingPartitioner,
     });
   }
 
