@@ -183,9 +183,15 @@ export class OutboxRelay {
     return rows[0] ?? START_OF_STORE;
   }
 
+  /**
+   * Without waiting for the WAL flush (synchronous_commit off for this one statement): a checkpoint
+   * lost in a PostgreSQL crash only makes the next leader publish those batches again, which at
+   * least once allows and the consumers drop as duplicates.
+   */
   private async saveCheckpoint(session: Client, position: StorePosition): Promise<void> {
     await session.query(
-      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position)
+       SELECT $1, $2::xid8, $3 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
        ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
          global_position = EXCLUDED.global_position, updated_at = now()`,
       [this.name, position.transactionId, position.globalPosition],
