@@ -15,12 +15,19 @@ const PROBES_PER_SECOND = 40;
  * the background load does not touch; each is followed at once by GET /accounts/:id with the write's
  * X-Consistency-Token, which the query service answers as soon as it has applied that version: the
  * answer's arrival is when the change became visible to a client.
+ *
+ * Each probe is also split in two at the start of the read-side transaction that applied it (its
+ * stream position's `updated_at`, the transaction's `now()`; same host clock): the write side's
+ * share (relay, Kafka, fetch) and the read side's (apply, commit, NOTIFY, answer).
+ * FRESHNESS_RATE=<commands/s> replaces half the peak as the background rate, e.g. a low rate to
+ * measure the floor, or a fixed one to compare two builds on a noisy machine.
  */
 export async function freshnessScenario(settings: BenchSettings): Promise<ScenarioResult> {
   const durationSeconds = settings.quick ? 5 : 20;
   const system = await BenchSystem.get(settings);
   const accounts = await system.ensureAccounts(ACCOUNTS);
-  if (system.peakCommandRate === undefined) {
+  const fixedRate = Number(process.env.FRESHNESS_RATE) || undefined;
+  if (system.peakCommandRate === undefined && fixedRate === undefined) {
     const peak = await httpLoad({
       ...depositLoad(system, accounts),
       connections: 64,
@@ -28,7 +35,7 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
     });
     system.peakCommandRate = peak.perSecond;
   }
-  const rate = Math.max(1, Math.round(system.peakCommandRate / 2));
+  const rate = fixedRate ?? Math.max(1, Math.round((system.peakCommandRate ?? 0) / 2));
   const probed = accounts.slice(0, PROBED_ACCOUNTS);
   const background = httpLoad({
     ...depositLoad(system, accounts.slice(PROBED_ACCOUNTS)),
@@ -36,7 +43,8 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
     durationSeconds,
     overallRate: rate,
   });
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
+  const build = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000 });
+  const [histogram, toApply, fromApply] = [build(), build(), build()];
   let failures = 0;
   let probes = 0;
   const deadline = Date.now() + durationSeconds * 1000 - 500;
@@ -46,7 +54,12 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
     const accountId = probed[probes++ % probed.length];
     inflight.push(
       probe(system, accountId).then(
-        (micros) => void histogram.recordValue(Math.max(1, micros)),
+        ({ total, untilApply }) => {
+          histogram.recordValue(Math.max(1, total));
+          if (untilApply === undefined) return;
+          toApply.recordValue(Math.min(total, Math.max(1, untilApply)));
+          fromApply.recordValue(Math.max(1, total - untilApply));
+        },
         () => void failures++,
       ),
     );
@@ -58,12 +71,23 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
   const p99Ms = histogram.getValueAtPercentile(99) / 1000;
   const maxMs = histogram.maxValue / 1000;
   const samples = histogram.totalCount;
-  histogram.destroy();
+  const split = (subject: string, part: hdr.Histogram) => ({
+    subject,
+    baseline: false,
+    p50Ms: part.getValueAtPercentile(50) / 1000,
+    p99Ms: part.getValueAtPercentile(99) / 1000,
+    figures: { samples: part.totalCount },
+  });
+  const stages = [
+    split('  2xx → apply transaction starts', toApply),
+    split('  apply transaction starts → visible', fromApply),
+  ];
+  for (const h of [histogram, toApply, fromApply]) h.destroy();
   return {
     scenario: 'freshness',
     parameters: {
       backgroundRate: rate,
-      peakRate: Math.round(system.peakCommandRate),
+      peakRate: Math.round(system.peakCommandRate ?? 0),
       seconds: durationSeconds,
       probesPerSecond: PROBES_PER_SECOND,
       samples,
@@ -77,6 +101,7 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
         maxMs,
         figures: { failures },
       },
+      ...stages,
       {
         subject: 'background deposits (open loop)',
         baseline: false,
@@ -91,11 +116,16 @@ export async function freshnessScenario(settings: BenchSettings): Promise<Scenar
     notes: [
       "visible = GET /accounts/:id with the write's X-Consistency-Token answered 200 with that version",
       'includes relay → Kafka → consumer → read-table commit → NOTIFY wake-up of the waiting read',
+      'split at the start of the applying transaction; probes overtaken by a later one on their account are left out of the split',
     ],
   };
 }
 
-async function probe(system: BenchSystem, accountId: string): Promise<number> {
+/** Microseconds from the 2xx to the visible answer, and to the start of the applying transaction. */
+async function probe(
+  system: BenchSystem,
+  accountId: string,
+): Promise<{ total: number; untilApply?: number }> {
   const write = await fetch(`${system.command.url}/accounts/${accountId}/deposits`, {
     method: 'POST',
     headers: { ...system.headers, 'content-type': 'application/json' },
@@ -103,6 +133,7 @@ async function probe(system: BenchSystem, accountId: string): Promise<number> {
   });
   const written = (await write.json()) as { version: number; consistencyToken: string };
   const acknowledged = process.hrtime.bigint();
+  const acknowledgedAtMs = performance.timeOrigin + performance.now();
   if (write.status !== 200) throw new Error(`deposit: ${write.status}`);
   const read = await fetch(`${system.query.url}/accounts/${accountId}`, {
     headers: {
@@ -114,5 +145,16 @@ async function probe(system: BenchSystem, accountId: string): Promise<number> {
   const view = (await read.json()) as { version: number };
   const visible = process.hrtime.bigint();
   if (read.status !== 200 || view.version < written.version) throw new Error(`read: ${read.status}`);
-  return Number((visible - acknowledged) / 1000n);
+  const total = Number((visible - acknowledged) / 1000n);
+  // Read after the measurement. The position is only this probe's if no later write has moved it.
+  const { rows } = await system.readPool.query<{ appliedAtMs: number }>(
+    `SELECT extract(epoch FROM updated_at) * 1000 AS "appliedAtMs" FROM stream_positions
+     WHERE stream_id = $1 AND version = $2`,
+    [`account-${accountId}`, written.version],
+  );
+  const appliedAtMs = rows[0] ? Number(rows[0].appliedAtMs) : undefined;
+  return {
+    total,
+    untilApply: appliedAtMs === undefined ? undefined : (appliedAtMs - acknowledgedAtMs) * 1000,
+  };
 }
