@@ -141,7 +141,9 @@ export class ProjectionConsumer {
         { err: payload.error, restart: payload.restart },
         'projection consumer crashed',
       );
-      if (!payload.restart) this.options.onFatal(payload.error);
+      if (payload.restart) return;
+      this.running = false; // kafkajs has dropped its group: there is nothing left to pause or commit
+      this.options.onFatal(payload.error);
     });
     // After a rebalance, forget the partitions that moved to another replica: their lag is not ours.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -171,9 +173,13 @@ export class ProjectionConsumer {
   async stop(): Promise<void> {
     if (this.running) {
       // Commit what has been applied before leaving the group, so the next owner re-reads little.
-      this.consumer.pause([{ topic: this.options.topic }]);
-      await this.working;
-      await this.offsets.flush();
+      try {
+        this.consumer.pause([{ topic: this.options.topic }]);
+        await this.working;
+        await this.offsets.flush();
+      } catch {
+        // Between a crash and kafkajs' restart there is no group to pause or commit to.
+      }
     }
     await this.consumer.disconnect();
     await this.deadLetters.close();
