@@ -42,7 +42,6 @@ export async function relayScenario(settings: BenchSettings): Promise<ScenarioRe
   );
   const suffix = randomBytes(3).toString('hex');
   const [rawTopic, relayTopic] = [`bench.raw.${suffix}`, `bench.relay.${suffix}`];
-  await Promise.all([ensureTopic(kafka, rawTopic, 12), ensureTopic(kafka, relayTopic, 12)]);
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -50,6 +49,8 @@ export async function relayScenario(settings: BenchSettings): Promise<ScenarioRe
   });
   const publisher = new KafkaEventPublisher(kafka, relayTopic);
   try {
+    // Inside the try: a broker that fails to create them must not leave the database behind.
+    await Promise.all([ensureTopic(kafka, rawTopic, 12), ensureTopic(kafka, relayTopic, 12)]);
     await fill(store, streams, total / streams);
     const events = await readAll(store);
 
