@@ -265,6 +265,9 @@ export class PostgresEventStore {
     if (batch.length === 0) return undefined;
     const inBatch = new Set(batch.map((event) => event.eventId));
     const seeds = seedsOfPossiblyMissingVersions(batch);
+    const lastPosition = batch[batch.length - 1].position;
+    // Every stream of the batch starts at version 1 with no gap: nothing unpublished can precede it.
+    if (seeds.length === 0) return { events: inStreamOrder(batch), lastPosition };
     const { rows } = await this.db.query<EventRow>(UNPUBLISHED_PREDECESSORS, [
       seeds.map((seed) => seed.streamId),
       seeds.map((seed) => seed.version),
@@ -272,7 +275,7 @@ export class PostgresEventStore {
       position.globalPosition,
     ]);
     const pulled = rows.map(toRecordedEvent).filter((event) => !inBatch.has(event.eventId));
-    return { events: inStreamOrder([...pulled, ...batch]), lastPosition: batch[batch.length - 1].position };
+    return { events: inStreamOrder([...pulled, ...batch]), lastPosition };
   }
 
   async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
