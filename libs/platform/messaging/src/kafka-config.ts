@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { settingsFrom } from '@tally/settings';
 import { Kafka, logLevel, type LogEntry, type SASLOptions, type logCreator } from 'kafkajs';
 
 export type ScramMechanism = 'scram-sha-256' | 'scram-sha-512';
@@ -53,7 +54,7 @@ export function kafkaSettingsFromEnv(clientId: string, env = process.env): Kafka
     brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()),
     clientId,
     topic: env.KAFKA_TOPIC ?? 'tally.events',
-    partitions: Number(env.KAFKA_TOPIC_PARTITIONS ?? 12),
+    partitions: settingsFrom(env).get('KAFKA_TOPIC_PARTITIONS').default('12').asIntAtLeast(),
     ...kafkaSecurityFromEnv(env),
   };
 }

@@ -1,5 +1,6 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/messaging';
+import { settingsFrom } from '@tally/settings';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
@@ -62,11 +63,6 @@ export interface PartitionStatus {
   /** Messages on the partition not applied yet, as of the last fetch. */
   lag: number;
 }
-
-const positiveInt = (value: string | undefined, fallback: number): number => {
-  const parsed = Number(value);
-  return Number.isSafeInteger(parsed) && parsed > 0 ? parsed : fallback;
-};
 
 /** The part of one partition's batch that goes into a transaction. */
 interface Slice {
@@ -164,7 +160,7 @@ export class ProjectionConsumer {
       autoCommit: false,
       partitionsConsumedConcurrently:
         this.options.partitionsConsumedConcurrently ??
-        positiveInt(process.env.PROJECTION_PARTITIONS_CONCURRENTLY, 12),
+        settingsFrom().get('PROJECTION_PARTITIONS_CONCURRENTLY').default('12').asIntAtLeast(),
       eachBatch: (payload) => this.fetches.add(payload),
     });
     this.running = true;
