@@ -1,5 +1,5 @@
 import { accountIdOfStream, type EventEnvelope } from '@tally/contracts';
-import type { Projection } from '@tally/projections';
+import type { BulkLoad, BulkLoadable, BulkTarget } from '@tally/projections';
 import type { EntityManager } from 'typeorm';
 import type { AccountSummary } from './account-summary.entity';
 import { evolveAccountSummary } from './account-summary.evolve';
@@ -16,13 +16,58 @@ interface AccountRow {
   updated_at: Date;
 }
 
+const COLUMNS = [
+  'account_id',
+  'owner_id',
+  'currency',
+  'balance',
+  'status',
+  'version',
+  'entry_count',
+  'opened_at',
+  'updated_at',
+];
+
 /**
  * Folds a batch into the touched rows in memory, then writes them with one multi-row upsert:
  * one SELECT and one INSERT per batch, however many events it holds. Plain SQL with one array
  * parameter per column: the ORM's query builder cost more CPU than the database for large batches.
  */
-export class AccountSummaryProjection implements Projection {
+export class AccountSummaryProjection implements BulkLoadable {
   readonly name = 'account-summary';
+
+  /** Rebuild: every account's row folded in memory, written once at the end. */
+  bulkLoad(target: BulkTarget): BulkLoad {
+    const rows = new Map<string, AccountSummary>();
+    return {
+      add: (events) => {
+        for (const event of events) {
+          const id = accountIdOfStream(event.streamId);
+          if (id === undefined) continue;
+          const next = evolveAccountSummary(
+            rows.get(id),
+            event as Parameters<typeof evolveAccountSummary>[1],
+          );
+          if (next) rows.set(id, next);
+        }
+      },
+      finish: () => {
+        const sink = target.table('accounts', COLUMNS);
+        for (const r of rows.values())
+          sink.write([
+            r.accountId,
+            r.ownerId,
+            r.currency,
+            r.balance,
+            r.status,
+            r.version,
+            r.entryCount,
+            r.openedAt,
+            r.updatedAt,
+          ]);
+      },
+    };
+  }
 
   async apply(events: EventEnvelope[], tx: EntityManager): Promise<void> {
     const accountEvents = events.filter((event) => accountIdOfStream(event.streamId) !== undefined);

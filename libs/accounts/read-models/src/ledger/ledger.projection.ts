@@ -1,16 +1,57 @@
 import { accountIdOfStream, type EventEnvelope } from '@tally/contracts';
-import type { Projection } from '@tally/projections';
+import type { BulkLoad, BulkLoadable, BulkTarget } from '@tally/projections';
 import type { EntityManager } from 'typeorm';
 import type { LedgerEntry } from './ledger-entry.entity';
 import { ledgerEntryOf } from './ledger.evolve';
+
+const COLUMNS = [
+  'account_id',
+  'version',
+  'kind',
+  'amount',
+  'balance_after',
+  'occurred_at',
+  'transfer_id',
+  'counterparty_account_id',
+  'source',
+];
 
 /**
  * Per batch: one query for the last balance of every touched account, entries computed in memory,
  * then one multi-row insert (one array parameter per column, however many rows). The entries' primary key (account, version) makes a replay a no-op even
  * without the stream positions, as a second line of defence.
  */
-export class LedgerProjection implements Projection {
+export class LedgerProjection implements BulkLoadable {
   readonly name = 'ledger';
+
+  /** Rebuild: each account's running balance in memory; entries streamed out as they are made. */
+  bulkLoad(target: BulkTarget): BulkLoad {
+    const balances = new Map<string, number>();
+    const sink = target.table('ledger_entries', COLUMNS);
+    return {
+      add: (events) => {
+        for (const event of events) {
+          const id = accountIdOfStream(event.streamId);
+          if (id === undefined) continue;
+          const entry = ledgerEntryOf(balances.get(id) ?? 0, event as Parameters<typeof ledgerEntryOf>[1]);
+          if (!entry) continue;
+          balances.set(id, entry.balanceAfter);
+          sink.write([
+            entry.accountId,
+            entry.version,
+            entry.kind,
+            entry.amount,
+            entry.balanceAfter,
+            entry.occurredAt,
+            entry.transferId,
+            entry.counterpartyAccountId,
+            entry.source,
+          ]);
+        }
+      },
+      finish: () => undefined,
+    };
+  }
 
   async apply(events: EventEnvelope[], tx: EntityManager): Promise<void> {
     const accountEvents = events.filter((event) => accountIdOfStream(event.streamId) !== undefined);

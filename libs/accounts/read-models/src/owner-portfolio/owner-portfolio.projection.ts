@@ -1,7 +1,9 @@
 import { AccountEventType, accountIdOfStream, type EventEnvelope } from '@tally/contracts';
-import type { Projection } from '@tally/projections';
+import type { BulkLoad, BulkLoadable, BulkTarget } from '@tally/projections';
 import type { EntityManager } from 'typeorm';
-import { portfolioDeltas, type AccountOwnership } from './owner-portfolio.evolve';
+import { portfolioDeltas, type AccountOwnership, type PortfolioDelta } from './owner-portfolio.evolve';
+
+type AccountEnvelopes = Parameters<typeof portfolioDeltas>[0];
 
 /**
  * Adds each batch's deltas to the owner totals with one atomic upsert (`balance = balance + Δ`).
@@ -9,8 +11,60 @@ import { portfolioDeltas, type AccountOwnership } from './owner-portfolio.evolve
  * reading a total to write it back. Owners of accounts opened in earlier batches are looked up in
  * the committed `accounts` table, which never changes an account's owner or currency.
  */
-export class OwnerPortfolioProjection implements Projection {
+export class OwnerPortfolioProjection implements BulkLoadable {
   readonly name = 'owner-portfolio';
+
+  /**
+   * Rebuild: owners of the accounts and the totals in memory, written once at the end. Each batch
+   * gets exactly the ownership `apply` would read from the accounts table.
+   */
+  bulkLoad(target: BulkTarget): BulkLoad {
+    const owners = new Map<string, AccountOwnership>();
+    const totals = new Map<string, PortfolioDelta>();
+    return {
+      add: (events) => {
+        const accountEvents = events.filter(
+          (event) => accountIdOfStream(event.streamId) !== undefined,
+        ) as AccountEnvelopes;
+        const openedHere = new Set(
+          accountEvents.filter((e) => e.type === AccountEventType.Opened).map((e) => e.streamId),
+        );
+        const known = new Map<string, AccountOwnership>();
+        for (const event of accountEvents) {
+          const id = accountIdOfStream(event.streamId) as string;
+          const owner = openedHere.has(event.streamId) ? undefined : owners.get(id);
+          if (owner) known.set(id, owner);
+        }
+        for (const delta of portfolioDeltas(accountEvents, known)) {
+          const key = `${delta.ownerId}\u0000${delta.currency}`;
+          const total = totals.get(key);
+          if (!total) totals.set(key, { ...delta });
+          else {
+            total.balance += delta.balance;
+            total.accounts += delta.accounts;
+            total.openAccounts += delta.openAccounts;
+          }
+        }
+        for (const event of accountEvents)
+          if (event.type === AccountEventType.Opened)
+            owners.set(accountIdOfStream(event.streamId) as string, {
+              ownerId: event.data.ownerId,
+              currency: event.data.currency,
+            });
+      },
+      finish: () => {
+        const sink = target.table('owner_balances', [
+          'owner_id',
+          'currency',
+          'balance',
+          'accounts',
+          'open_accounts',
+        ]);
+        for (const t of totals.values())
+          sink.write([t.ownerId, t.currency, t.balance, t.accounts, t.openAccounts]);
+      },
+    };
+  }
 
   async apply(events: EventEnvelope[], tx: EntityManager): Promise<void> {
     const accountEvents = events.filter(

@@ -4,7 +4,13 @@ import { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Projection } from '../projection';
 import { ProjectionConsumer } from '../projection-consumer';
-import { createShadowTables, projectionTables, swapInShadowTables } from './shadow-tables';
+import { canBulkLoad } from './bulk-load';
+import { bulkReplay } from './bulk-replay';
+import { CopyWriter } from './copy-writer';
+import { ShadowLoader } from './shadow-loader';
+import { createShadowTables, indexShadowTables, projectionTables, swapInShadowTables } from './shadow-tables';
+
+export type { BulkLoad, BulkLoadable, BulkTarget, CopyValue, RowSink } from './bulk-load';
 
 const DEADLOCK_DETECTED = '40P01';
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -36,7 +42,7 @@ export interface RebuildProgress {
   done: number;
   total: number;
   applied: number;
-  phase: 'catching-up' | 'swapping' | 'done';
+  phase: 'catching-up' | 'indexing' | 'swapping' | 'done';
 }
 
 export interface RebuildResult {
@@ -50,6 +56,11 @@ export interface RebuildResult {
  * `rebuild_<label>`) with its own consumer group, while the live tables keep serving and being
  * updated; once caught up, swaps the shadow tables in atomically (see swapInShadowTables).
  * Requires the topic to retain every event (retention.ms=-1), as the event store's mirror.
+ *
+ * When every projection offers a bulk load, the topic as it was at the start is first replayed in
+ * bulk (see ShadowLoader: folded in memory, streamed in with COPY, keys and indexes built after),
+ * the group's offsets are set to where that replay stopped, and the live consumer's exactly-once
+ * path takes over from there for whatever was written meanwhile, up to the swap.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const shadow = `rebuild_${options.label}`;
@@ -78,6 +89,40 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       await createShadowTables(ddl, shadow, tables);
     } finally {
       ddl.release();
+    }
+    const bulk = options.projections();
+    if (bulk.every(canBulkLoad)) {
+      const writer = new CopyWriter(pool, shadow);
+      const loader = new ShadowLoader(options.projector, bulk, writer);
+      await bulkReplay({
+        kafka: options.kafka,
+        topic: options.topic,
+        groupId: options.groupId,
+        loader,
+        drained: () => writer.drained(),
+        settle: async () => {
+          loader.finish();
+          await writer.end();
+        },
+        from: low,
+        until: target,
+        logger: options.logger,
+        onBatch: (batch) => {
+          done += batch.messages;
+          applied += batch.applied;
+          position.set(batch.partition, batch.nextOffset);
+          if (batch.highWatermark > (high.get(batch.partition) ?? 0n))
+            high.set(batch.partition, batch.highWatermark);
+          report('catching-up');
+        },
+      });
+    }
+    report('indexing');
+    const indexer = await pool.connect();
+    try {
+      await indexShadowTables(indexer, shadow, tables);
+    } finally {
+      indexer.release();
     }
     dataSource = new DataSource({
       type: 'postgres',

@@ -3,51 +3,67 @@ import type { PoolClient } from 'pg';
 /** The runtime's own tables, rebuilt and swapped together with the read tables they keep in step. */
 export const projectionTables = ['stream_positions', 'parked_events'];
 
-const identifier = (name: string): string => {
+export const identifier = (name: string): string => {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Not a plain SQL identifier: ${name}`);
   return name;
 };
 
 /**
- * Creates empty twins of the live tables in `schema`: same columns, defaults, checks, and the same
- * constraint and index names (names are per schema), so that after the swap the tables look exactly
- * as the migrations made them and later migrations still find what they expect.
+ * Creates empty twins of the live tables in `schema`: same columns, defaults, checks, generated and
+ * identity columns, but no keys or indexes yet (see indexShadowTables): loading rows first and
+ * building each index once, by sorting, costs a fraction of maintaining it row by row.
  */
 export async function createShadowTables(db: PoolClient, schema: string, tables: string[]): Promise<void> {
   const target = identifier(schema);
   await db.query('BEGIN');
   try {
     await db.query(`CREATE SCHEMA ${target}`);
-    for (const table of tables.map(identifier)) {
+    for (const table of tables.map(identifier))
       await db.query(
         `CREATE TABLE ${target}.${table} (LIKE public.${table}
            INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY)`,
       );
-      const constraints: { name: string; definition: string }[] = (
-        await db.query(
-          `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
-           WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname`,
-          [`public.${table}`],
-        )
-      ).rows;
-      for (const { name, definition } of constraints)
-        await db.query(`ALTER TABLE ${target}.${table} ADD CONSTRAINT "${name}" ${definition}`);
-      const indexes: { definition: string }[] = (
-        await db.query(
-          `SELECT pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
-           WHERE i.indrelid = $1::regclass
-             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
-          [`public.${table}`],
-        )
-      ).rows;
-      for (const { definition } of indexes)
-        await db.query(definition.replace(` ON public.${table} `, ` ON ${target}.${table} `));
-    }
     await db.query('COMMIT');
   } catch (error) {
     await db.query('ROLLBACK');
     throw error;
   }
+}
+
+/**
+ * Gives the shadow tables the live tables' primary keys, unique and exclusion constraints and
+ * indexes, under the same names (names are per schema), so that after the swap the tables look
+ * exactly as the migrations made them and later migrations still find what they expect. Fails if
+ * the loaded rows break a key, which would be a bug in a bulk load.
+ */
+export async function indexShadowTables(db: PoolClient, schema: string, tables: string[]): Promise<void> {
+  const target = identifier(schema);
+  // Index builds sort in memory up to this much (the default 64 MB spills a large ledger to disk).
+  await db.query(`SET maintenance_work_mem = '256MB'`);
+  for (const table of tables.map(identifier)) {
+    const constraints: { name: string; definition: string }[] = (
+      await db.query(
+        `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+         WHERE conrelid = $1::regclass AND contype IN ('p', 'u', 'x') ORDER BY conname`,
+        [`public.${table}`],
+      )
+    ).rows;
+    for (const { name, definition } of constraints)
+      await db.query(`ALTER TABLE ${target}.${table} ADD CONSTRAINT "${name}" ${definition}`);
+    const indexes: { definition: string }[] = (
+      await db.query(
+        `SELECT pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i
+         WHERE i.indrelid = $1::regclass
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
+        [`public.${table}`],
+      )
+    ).rows;
+    for (const { definition } of indexes)
+      await db.query(definition.replace(` ON public.${table} `, ` ON ${target}.${table} `));
+    // Fresh statistics, so that the first queries after the swap get the plans the live tables had.
+    await db.query(`ANALYZE ${target}.${table}`);
+  }
+  await db.query('RESET maintenance_work_mem');
 }
 
 export type SwapOutcome = { swapped: true } | { swapped: false; streamsBehind: number };
