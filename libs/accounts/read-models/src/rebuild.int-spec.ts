@@ -1,6 +1,11 @@
 import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
-import { ProjectionConsumer, rebuildReadModels, type RebuildProgress } from '@tally/projections';
+import {
+  ProjectionConsumer,
+  rebuildReadModels,
+  type BulkLoadable,
+  type RebuildProgress,
+} from '@tally/projections';
 import {
   EventStreams,
   asMessages,
@@ -29,6 +34,11 @@ describe('rebuilding the read models while they serve', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   let live: ProjectionConsumer | undefined;
+  const snapshot = () => readModelSnapshot((sql) => dataSource.query(sql));
+  const leftoverSchemas = () =>
+    dataSource.query(
+      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%' OR nspname LIKE 'retired\\_%'`,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase('rebuild');
@@ -70,7 +80,6 @@ describe('rebuilding the read models while they serve', () => {
       },
     });
     await live.start();
-    const snapshot = () => readModelSnapshot((sql) => dataSource.query(sql));
     await eventually(
       async () => expect(await snapshot()).toEqual(foldReadModels(decoded(streams.events))),
       30_000,
@@ -143,10 +152,7 @@ describe('rebuilding the read models while they serve', () => {
     expect(result.applied).toBeGreaterThanOrEqual(30 + 600 + 5);
     expect(progress.at(-1)).toMatchObject({ phase: 'done' });
     expect(progress.some((p) => p.phase === 'catching-up' && p.done > 0 && p.total >= p.done)).toBe(true);
-    const schemas = await dataSource.query(
-      `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%' OR nspname LIKE 'retired\\_%'`,
-    );
-    expect(schemas).toEqual([]);
+    expect(await leftoverSchemas()).toEqual([]);
     // The swapped-in tables kept the migrations' index names.
     const indexes = await dataSource.query(
       `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'accounts' ORDER BY 1`,
@@ -157,5 +163,52 @@ describe('rebuilding the read models while they serve', () => {
       'accounts_owner_opened_keyset',
       'accounts_pkey',
     ]);
+  });
+
+  it('leaves the live tables untouched, and no shadow tables behind, when it fails after loading', async () => {
+    const { kafka, topic } = await createTestTopic('rebuild-fails', 3);
+    const streams = new EventStreams();
+    const id = (streams.open('owner-f').data as { accountId: string }).accountId;
+    for (let round = 0; round < 50; round++) streams.deposit(id, 1);
+    await produce(kafka, topic, asMessages(streams.events));
+    const before = await snapshot();
+    // A faulty bulk load: one owner total written twice, which the primary key built after the
+    // load rejects, once the shadow tables already hold every row.
+    const faulty: BulkLoadable = {
+      name: 'faulty',
+      apply: async () => undefined,
+      bulkLoad: (target) => {
+        const totals = target.table('owner_balances', [
+          'owner_id',
+          'currency',
+          'balance',
+          'accounts',
+          'open_accounts',
+        ]);
+        return {
+          add: () => undefined,
+          finish: () => {
+            totals.write(['twice', 'EUR', 0, 0, 0]);
+            totals.write(['twice', 'EUR', 0, 0, 0]);
+          },
+        };
+      },
+    };
+    await expect(
+      rebuildReadModels({
+        kafka,
+        topic,
+        databaseUrl: db.url,
+        projector: accountReadModels.projector,
+        groupId: `${topic}-rebuild`,
+        label: 'fails',
+        tables: accountReadModels.tables,
+        entities: accountReadModels.entities,
+        projections: () => [...accountReadModels.projections(), faulty],
+        logger: quiet,
+      }),
+    ).rejects.toThrow(/unique index/);
+    expect(await snapshot()).toEqual(before);
+    expect(await leftoverSchemas()).toEqual([]);
   });
 });

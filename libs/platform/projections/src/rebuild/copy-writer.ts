@@ -93,10 +93,15 @@ export class CopyWriter implements BulkTarget {
 
   private async copy(sql: string, data: Buffer): Promise<void> {
     const client = await this.pool.connect();
+    let failure: Error | undefined;
     try {
       await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
+    } catch (error) {
+      failure = error as Error;
+      throw error;
     } finally {
-      client.release();
+      // A connection whose COPY failed midway is not reused.
+      client.release(failure);
     }
   }
 }
