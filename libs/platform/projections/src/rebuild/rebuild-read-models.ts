@@ -58,9 +58,10 @@ export interface RebuildResult {
  * Requires the topic to retain every event (retention.ms=-1), as the event store's mirror.
  *
  * When every projection offers a bulk load, the topic as it was at the start is first replayed in
- * bulk (see ShadowLoader: folded in memory, streamed in with COPY, keys and indexes built after),
- * the group's offsets are set to where that replay stopped, and the live consumer's exactly-once
- * path takes over from there for whatever was written meanwhile, up to the swap.
+ * bulk (see ShadowLoader: folded in memory, streamed in with COPY, keys and indexes built after)
+ * and the group's offsets are committed where that replay stopped. If the live tables have not
+ * applied anything newer meanwhile, the swap happens right away; otherwise the live consumer's
+ * exactly-once path takes over from those offsets until the shadow tables have caught up.
  */
 export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
   const shadow = `rebuild_${options.label}`;
@@ -91,7 +92,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       ddl.release();
     }
     const bulk = options.projections();
-    if (bulk.every(canBulkLoad)) {
+    const bulkLoadable = bulk.every(canBulkLoad);
+    if (bulkLoadable) {
       const writer = new CopyWriter(pool, shadow);
       const loader = new ShadowLoader(options.projector, bulk, writer);
       await bulkReplay({
@@ -124,50 +126,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     } finally {
       indexer.release();
     }
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: options.databaseUrl,
-      entities: options.entities,
-      synchronize: false,
-      // Failures surface through the consumer; the one expected failure (its first statement after
-      // the swap, when its tables have moved) would only be noise.
-      logging: false,
-      // Unqualified names resolve to the shadow tables only: nothing can write to the live ones.
-      extra: { max: 4, options: `-c search_path=${shadow}` },
-    });
-    await dataSource.initialize();
-    let fatal: Error | undefined;
-    consumer = new ProjectionConsumer({
-      kafka: options.kafka,
-      topic: options.topic,
-      groupId: options.groupId,
-      projector: options.projector,
-      dataSource,
-      projections: options.projections(),
-      logger: options.logger,
-      maxMessagesPerTransaction: 2_000,
-      onFatal: (error) => (fatal = error),
-      onChunk: (chunk) => {
-        done += chunk.messages;
-        applied += chunk.applied;
-        position.set(chunk.partition, chunk.nextOffset);
-        if (chunk.highWatermark > (high.get(chunk.partition) ?? 0n))
-          high.set(chunk.partition, chunk.highWatermark);
-        report('catching-up');
-      },
-    });
-    await consumer.start();
-    report('catching-up');
-    const caughtUp = () => [...target].every(([p, end]) => (position.get(p) ?? 0n) >= end);
-    while (!caughtUp()) {
-      if (fatal) throw fatal;
-      await sleep(100);
-    }
-
-    report('swapping');
-    const deadline = Date.now() + (options.swapTimeoutMs ?? 60_000);
-    for (;;) {
-      if (fatal) throw fatal;
+    const trySwap = async (): Promise<boolean> => {
       const db = await pool.connect();
       try {
         const outcome = await swapInShadowTables(db, {
@@ -182,16 +141,70 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
             return { swapped: false };
           throw error;
         });
-        if (outcome.swapped) break;
-        options.logger.info(
-          { streamsBehind: 'streamsBehind' in outcome ? outcome.streamsBehind : undefined },
-          'rebuild not caught up with live yet, or the swap met a lock conflict',
-        );
+        if (!outcome.swapped)
+          options.logger.info(
+            { streamsBehind: 'streamsBehind' in outcome ? outcome.streamsBehind : undefined },
+            'rebuild not caught up with live yet, or the swap met a lock conflict',
+          );
+        return outcome.swapped;
       } finally {
         db.release();
       }
-      if (Date.now() > deadline) throw new Error('rebuild could not catch up with the live tables in time');
-      await sleep(200);
+    };
+
+    // After a bulk load the shadow tables are usually already as far as the live ones (nothing was
+    // written meanwhile, or the live consumer is not further yet): one attempt then does it.
+    report('swapping');
+    swapped = bulkLoadable && (await trySwap());
+    if (!swapped) {
+      dataSource = new DataSource({
+        type: 'postgres',
+        url: options.databaseUrl,
+        entities: options.entities,
+        synchronize: false,
+        // Failures surface through the consumer; the one expected failure (its first statement after
+        // the swap, when its tables have moved) would only be noise.
+        logging: false,
+        // Unqualified names resolve to the shadow tables only: nothing can write to the live ones.
+        extra: { max: 4, options: `-c search_path=${shadow}` },
+      });
+      await dataSource.initialize();
+      let fatal: Error | undefined;
+      consumer = new ProjectionConsumer({
+        kafka: options.kafka,
+        topic: options.topic,
+        groupId: options.groupId,
+        projector: options.projector,
+        dataSource,
+        projections: options.projections(),
+        logger: options.logger,
+        maxMessagesPerTransaction: 2_000,
+        onFatal: (error) => (fatal = error),
+        onChunk: (chunk) => {
+          done += chunk.messages;
+          applied += chunk.applied;
+          position.set(chunk.partition, chunk.nextOffset);
+          if (chunk.highWatermark > (high.get(chunk.partition) ?? 0n))
+            high.set(chunk.partition, chunk.highWatermark);
+          report('catching-up');
+        },
+      });
+      await consumer.start();
+      report('catching-up');
+      const caughtUp = () => [...target].every(([p, end]) => (position.get(p) ?? 0n) >= end);
+      while (!caughtUp()) {
+        if (fatal) throw fatal;
+        await sleep(100);
+      }
+
+      report('swapping');
+      const giveUpAt = Date.now() + (options.swapTimeoutMs ?? 60_000);
+      for (;;) {
+        if (fatal) throw fatal;
+        if (await trySwap()) break;
+        if (Date.now() > giveUpAt) throw new Error('rebuild could not catch up with the live tables in time');
+        await sleep(200);
+      }
     }
     swapped = true;
     report('done');
