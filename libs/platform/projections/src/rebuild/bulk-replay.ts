@@ -5,10 +5,14 @@ import type { ChunkProgress } from '../projection-consumer';
 import { PrefetchQueue } from './prefetch-queue';
 import type { ShadowLoader } from './shadow-loader';
 
-/** Large fetches: a replay reads everything, so fewer, bigger round trips to the broker. */
+/**
+ * 1 MB per partition (kafkajs's default) and room for all 12 in one fetch (the default 10 MB cuts the
+ * last ones short). Larger fetches measured no faster: they keep more decoded messages alive, which
+ * the young-generation GC then copies.
+ */
 const FETCH_BYTES_PER_PARTITION = 2 ** 20;
 const FETCH_BYTES = 12 * 2 ** 20;
-/** About two fetches of 12 partitions in hand. */
+/** About one fetch in hand while the next one is on its way. */
 const PREFETCHED_BATCHES = 12;
 
 export interface BulkReplayOptions {
