@@ -76,7 +76,9 @@ export async function bulkReplay(options: BulkReplayOptions): Promise<Map<number
     if (parked > 0)
       logger.warn({ count: parked, partition: batch.partition }, 'events ahead of their stream parked');
     const nextOffset = BigInt(batch.lastOffset()) + 1n;
-    next.set(batch.partition, nextOffset);
+    // Never backwards: after a rebalance kafkajs re-reads from the last commit (none here), and the
+    // loader drops what it has already applied.
+    if (nextOffset > (next.get(batch.partition) ?? 0n)) next.set(batch.partition, nextOffset);
     options.onBatch?.({
       partition: batch.partition,
       messages: batch.messages.length,
