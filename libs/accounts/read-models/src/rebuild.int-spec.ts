@@ -211,4 +211,45 @@ describe('rebuilding the read models while they serve', () => {
     expect(await snapshot()).toEqual(before);
     expect(await leftoverSchemas()).toEqual([]);
   });
+
+  it('takes the live consumer path all the way when a projection offers no bulk load', async () => {
+    const own = await createTestDatabase('rebuild_plain');
+    try {
+      await runMigrations(own.url, accountReadModels.migrations, 'read');
+      const { kafka, topic } = await createTestTopic('rebuild-plain', 3);
+      const streams = new EventStreams();
+      const ids = Array.from(
+        { length: 6 },
+        (_, i) => (streams.open(`owner${i % 2}`).data as { accountId: string }).accountId,
+      );
+      for (let round = 0; round < 10; round++) for (const id of ids) streams.deposit(id, round + 1);
+      streams.transfer(ids[0], ids[1], 5);
+      await produce(kafka, topic, asMessages(streams.events));
+      const result = await rebuildReadModels({
+        kafka,
+        topic,
+        databaseUrl: own.url,
+        projector: accountReadModels.projector,
+        groupId: `${topic}-rebuild`,
+        label: 'plain',
+        tables: accountReadModels.tables,
+        entities: accountReadModels.entities,
+        // Only the Projection interface: no bulkLoad.
+        projections: () =>
+          accountReadModels.projections().map((p) => ({ name: p.name, apply: p.apply.bind(p) })),
+        logger: quiet,
+      });
+      expect(result.applied).toBe(streams.events.length);
+      const check = await new DataSource({ type: 'postgres', url: own.url }).initialize();
+      try {
+        expect(await readModelSnapshot((sql) => check.query(sql))).toEqual(
+          foldReadModels(decoded(streams.events)),
+        );
+      } finally {
+        await check.destroy();
+      }
+    } finally {
+      await own.drop();
+    }
+  });
 });

@@ -154,8 +154,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
 
     // After a bulk load the shadow tables are usually already as far as the live ones (nothing was
     // written meanwhile, or the live consumer is not further yet): one attempt then does it.
-    report('swapping');
-    swapped = bulkLoadable && (await trySwap());
+    if (bulkLoadable) {
+      report('swapping');
+      swapped = await trySwap();
+    }
     if (!swapped) {
       dataSource = new DataSource({
         type: 'postgres',
