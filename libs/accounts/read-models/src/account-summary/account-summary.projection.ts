@@ -38,17 +38,15 @@ export class AccountSummaryProjection implements BulkLoadable {
 
   /** Rebuild: every account's row folded in memory, written once at the end. */
   bulkLoad(target: BulkTarget): BulkLoad {
+    // Keyed by stream id, not account id: the event's own string, whose hash every map shares.
     const rows = new Map<string, AccountSummary>();
     return {
       add: (events) => {
         for (const event of events) {
-          const id = accountIdOfStream(event.streamId);
-          if (id === undefined) continue;
-          const next = evolveAccountSummary(
-            rows.get(id),
-            event as Parameters<typeof evolveAccountSummary>[1],
-          );
-          if (next) rows.set(id, next);
+          if (accountIdOfStream(event.streamId) === undefined) continue;
+          const row = rows.get(event.streamId);
+          const next = evolveAccountSummary(row, event as Parameters<typeof evolveAccountSummary>[1]);
+          if (next) rows.set(event.streamId, next);
         }
       },
       finish: () => {

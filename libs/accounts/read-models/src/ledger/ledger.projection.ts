@@ -26,16 +26,17 @@ export class LedgerProjection implements BulkLoadable {
 
   /** Rebuild: each account's running balance in memory; entries streamed out as they are made. */
   bulkLoad(target: BulkTarget): BulkLoad {
+    // Keyed by stream id, not account id: the event's own string, whose hash every map shares.
     const balances = new Map<string, number>();
     const sink = target.table('ledger_entries', COLUMNS);
     return {
       add: (events) => {
         for (const event of events) {
-          const id = accountIdOfStream(event.streamId);
-          if (id === undefined) continue;
-          const entry = ledgerEntryOf(balances.get(id) ?? 0, event as Parameters<typeof ledgerEntryOf>[1]);
+          const before = balances.get(event.streamId) ?? 0;
+          // Undefined for other streams' events and for events that move no money.
+          const entry = ledgerEntryOf(before, event as Parameters<typeof ledgerEntryOf>[1]);
           if (!entry) continue;
-          balances.set(id, entry.balanceAfter);
+          balances.set(event.streamId, entry.balanceAfter);
           sink.write([
             entry.accountId,
             entry.version,

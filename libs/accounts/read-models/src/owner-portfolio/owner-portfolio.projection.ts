@@ -19,21 +19,25 @@ export class OwnerPortfolioProjection implements BulkLoadable {
    * gets exactly the ownership `apply` would read from the accounts table.
    */
   bulkLoad(target: BulkTarget): BulkLoad {
+    // Keyed by stream id, not account id: the event's own string, whose hash every map shares.
     const owners = new Map<string, AccountOwnership>();
     const totals = new Map<string, PortfolioDelta>();
     return {
       add: (events) => {
-        const accountEvents = events.filter(
-          (event) => accountIdOfStream(event.streamId) !== undefined,
-        ) as AccountEnvelopes;
-        const openedHere = new Set(
-          accountEvents.filter((e) => e.type === AccountEventType.Opened).map((e) => e.streamId),
-        );
+        const accountEvents: AccountEnvelopes = [];
+        const openedHere = new Set<string>();
+        for (const event of events as AccountEnvelopes) {
+          if (accountIdOfStream(event.streamId) === undefined) continue;
+          accountEvents.push(event);
+          if (event.type === AccountEventType.Opened) openedHere.add(event.streamId);
+        }
         const known = new Map<string, AccountOwnership>();
-        for (const event of accountEvents) {
-          const id = accountIdOfStream(event.streamId) as string;
-          const owner = openedHere.has(event.streamId) ? undefined : owners.get(id);
-          if (owner) known.set(id, owner);
+        const looked = new Set<string>(openedHere);
+        for (const { streamId } of accountEvents) {
+          if (looked.has(streamId)) continue;
+          looked.add(streamId);
+          const owner = owners.get(streamId);
+          if (owner) known.set(accountIdOfStream(streamId) as string, owner);
         }
         for (const delta of portfolioDeltas(accountEvents, known)) {
           const key = `${delta.ownerId}\u0000${delta.currency}`;
@@ -47,10 +51,7 @@ export class OwnerPortfolioProjection implements BulkLoadable {
         }
         for (const event of accountEvents)
           if (event.type === AccountEventType.Opened)
-            owners.set(accountIdOfStream(event.streamId) as string, {
-              ownerId: event.data.ownerId,
-              currency: event.data.currency,
-            });
+            owners.set(event.streamId, { ownerId: event.data.ownerId, currency: event.data.currency });
       },
       finish: () => {
         const sink = target.table('owner_balances', [
