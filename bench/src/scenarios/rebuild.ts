@@ -122,22 +122,6 @@ async function naiveRebuild(kafka: Kafka, topic: string, db: TestDatabase, total
 }
 
 /**
- * On a loaded machine the broker can answer the leader check of a topic it has just created with
- * UNKNOWN_TOPIC_OR_PARTITION (its metadata cache lags), which kafkajs does not retry; ensureTopic is
- * idempotent, so try again.
- */
-async function ensureTopicPatiently(kafka: Kafka, topic: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await ensureTopic(kafka, topic, 12);
-    } catch (error) {
-      if (attempt >= 5 || (error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
-
-/**
  * Rebuilding the read models from 1,000,000 events on the topic (10,000 accounts × 100 events) with
  * the rebuild tool's code (shadow tables, a fresh consumer group, atomic swap), against the naive
  * one-event-per-transaction replay of a 1 % slice with the same mix of events.
@@ -154,7 +138,7 @@ export async function rebuildScenario(settings: BenchSettings): Promise<Scenario
   const suffix = randomBytes(3).toString('hex');
   const [topic, sliceTopic] = [`bench.rebuild.${suffix}`, `bench.rebuild-slice.${suffix}`];
   for (const t of [topic, sliceTopic, deadLetterTopicOf(topic), deadLetterTopicOf(sliceTopic)])
-    await ensureTopicPatiently(kafka, t);
+    await ensureTopic(kafka, t, 12);
   const accounts = Array.from({ length: accountCount }, () => randomUUID());
   const fillStart = Date.now();
   await fillTopics(kafka, topic, sliceTopic, accounts);
