@@ -9,4 +9,6 @@ COPY apps ./apps
 COPY libs ./libs
 RUN node scripts/build.js
 ENV HOST=0.0.0.0 NODE_ENV=production
-CMD ["node", "--enable-source-maps", "dist/apps/command-service/src/main.js"]
+# Each service is sized for a 300 MB memory limit: see SERVICE_NODE_FLAGS in libs/platform/testing.
+# (Not NODE_OPTIONS: the rebuild CLI, run from the same image, needs more for a large topic.)
+CMD ["node", "--enable-source-maps", "--max-old-space-size=192", "dist/apps/command-service/src/main.js"]
