@@ -1,6 +1,7 @@
 import { Partitioners, type ICustomPartitioner } from 'kafkajs';
+import { LRUCache } from 'lru-cache';
 
-/** Keys remembered per topic; past this the memory is dropped and rebuilt from the next messages. */
+/** Keys remembered per topic and partition count (least recently used ones make room). */
 const MAX_KEYS = 50_000;
 
 /**
@@ -11,14 +12,14 @@ const MAX_KEYS = 50_000;
  */
 export const RememberingPartitioner: ICustomPartitioner = () => {
   const partitioner = Partitioners.DefaultPartitioner();
-  const memory = new Map<string, Map<string, number>>();
+  const memory = new Map<string, LRUCache<string, number>>();
   return (args) => {
     const { topic, partitionMetadata, message } = args;
     if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null))
       return partitioner(args);
     const scope = `${topic}/${partitionMetadata.length}`;
     let known = memory.get(scope);
-    if (!known || known.size >= MAX_KEYS) memory.set(scope, (known = new Map()));
+    if (!known) memory.set(scope, (known = new LRUCache({ max: MAX_KEYS })));
     let partition = known.get(message.key);
     if (partition === undefined) known.set(message.key, (partition = partitioner(args)));
     return partition;
