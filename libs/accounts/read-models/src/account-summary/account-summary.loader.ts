@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { ACCOUNT_COLUMNS, type AccountRow, summaryOfRow } from './account-row';
 import type { AccountSummary } from './account-summary.entity';
 
 /**
@@ -12,37 +13,11 @@ import type { AccountSummary } from './account-summary.entity';
  */
 const byIds = {
   name: 'account-summaries-by-ids',
-  text: `SELECT account_id, owner_id, currency, balance, status, version, entry_count, opened_at, updated_at
-         FROM accounts WHERE account_id = ANY($1::uuid[])`,
+  text: `SELECT ${ACCOUNT_COLUMNS.join(', ')} FROM accounts WHERE account_id = ANY($1::uuid[])`,
 };
 
 /** Bounds one statement's parameter and result size; a larger turn is split into several. */
 const MAX_IDS_PER_QUERY = 200;
-
-interface AccountRow {
-  account_id: string;
-  owner_id: string;
-  currency: string;
-  /** bigint arrives as a string; amounts stay below Number.MAX_SAFE_INTEGER (see bigint-column.ts). */
-  balance: string;
-  status: AccountSummary['status'];
-  version: number;
-  entry_count: number;
-  opened_at: Date;
-  updated_at: Date;
-}
-
-const summaryOf = (row: AccountRow): AccountSummary => ({
-  accountId: row.account_id,
-  ownerId: row.owner_id,
-  currency: row.currency,
-  balance: Number(row.balance),
-  status: row.status,
-  version: row.version,
-  entryCount: row.entry_count,
-  openedAt: row.opened_at,
-  updatedAt: row.updated_at,
-});
 
 /**
  * Account summaries by id, the lookups of one event-loop turn in one query. Under load many requests
@@ -61,7 +36,7 @@ export class AccountSummaryLoader {
     this.lookup = new DataLoader(
       async (ids) => {
         const { rows } = await pool.query<AccountRow>({ ...byIds, values: [ids] });
-        const found = new Map(rows.map((row) => [row.account_id, summaryOf(row)]));
+        const found = new Map(rows.map((row) => [row.account_id, summaryOfRow(row)]));
         return ids.map((id) => found.get(id));
       },
       { cache: false, maxBatchSize: MAX_IDS_PER_QUERY, batchScheduleFn: (run) => setImmediate(run) },

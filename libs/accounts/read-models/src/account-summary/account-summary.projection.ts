@@ -2,31 +2,8 @@ import { accountIdOfStream, type EventEnvelope } from '@tally/contracts';
 import type { BulkLoad, BulkLoadable, BulkTarget } from '@tally/projections';
 import type { EntityManager } from 'typeorm';
 import type { AccountSummary } from './account-summary.entity';
+import { ACCOUNT_COLUMNS, type AccountRow, summaryOfRow } from './account-row';
 import { evolveAccountSummary } from './account-summary.evolve';
-
-interface AccountRow {
-  account_id: string;
-  owner_id: string;
-  currency: string;
-  balance: string;
-  status: AccountSummary['status'];
-  version: number;
-  entry_count: number;
-  opened_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = [
-  'account_id',
-  'owner_id',
-  'currency',
-  'balance',
-  'status',
-  'version',
-  'entry_count',
-  'opened_at',
-  'updated_at',
-];
 
 /**
  * Folds a batch into the touched rows in memory, then writes them with one multi-row upsert:
@@ -50,7 +27,7 @@ export class AccountSummaryProjection implements BulkLoadable {
         }
       },
       finish: () => {
-        const sink = target.table('accounts', COLUMNS);
+        const sink = target.table('accounts', [...ACCOUNT_COLUMNS]);
         for (const r of rows.values())
           sink.write([
             r.accountId,
@@ -77,22 +54,7 @@ export class AccountSummaryProjection implements BulkLoadable {
        FROM accounts WHERE account_id = ANY($1::uuid[])`,
       [ids],
     );
-    const rows = new Map<string, AccountSummary>(
-      found.map((row) => [
-        row.account_id,
-        {
-          accountId: row.account_id,
-          ownerId: row.owner_id,
-          currency: row.currency,
-          balance: Number(row.balance),
-          status: row.status,
-          version: row.version,
-          entryCount: row.entry_count,
-          openedAt: row.opened_at,
-          updatedAt: row.updated_at,
-        },
-      ]),
-    );
+    const rows = new Map<string, AccountSummary>(found.map((row) => [row.account_id, summaryOfRow(row)]));
     for (const event of accountEvents) {
       const id = accountIdOfStream(event.streamId) as string;
       const next = evolveAccountSummary(rows.get(id), event as Parameters<typeof evolveAccountSummary>[1]);
