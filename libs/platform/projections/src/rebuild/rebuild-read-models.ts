@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Projection } from '../projection';
-import { ProjectionConsumer } from '../projection-consumer';
+import { type ChunkProgress, ProjectionConsumer } from '../projection-consumer';
 import { canBulkLoad } from './bulk-load';
 import { bulkReplay } from './bulk-replay';
 import { CopyWriter } from './copy-writer';
@@ -84,6 +84,15 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     let applied = 0;
     const report = (phase: RebuildProgress['phase']) =>
       options.onProgress?.({ done, total: Math.max(total(), done), applied, phase });
+    /** Progress of either replay path (bulk batches, then the consumer's chunks). */
+    const progressed = (progress: ChunkProgress) => {
+      done += progress.messages;
+      applied += progress.applied;
+      position.set(progress.partition, progress.nextOffset);
+      if (progress.highWatermark > (high.get(progress.partition) ?? 0n))
+        high.set(progress.partition, progress.highWatermark);
+      report('catching-up');
+    };
 
     const ddl = await pool.connect();
     try {
@@ -109,14 +118,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         from: low,
         until: target,
         logger: options.logger,
-        onBatch: (batch) => {
-          done += batch.messages;
-          applied += batch.applied;
-          position.set(batch.partition, batch.nextOffset);
-          if (batch.highWatermark > (high.get(batch.partition) ?? 0n))
-            high.set(batch.partition, batch.highWatermark);
-          report('catching-up');
-        },
+        onBatch: progressed,
       });
     }
     report('indexing');
@@ -182,14 +184,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         logger: options.logger,
         maxMessagesPerTransaction: 2_000,
         onFatal: (error) => (fatal = error),
-        onChunk: (chunk) => {
-          done += chunk.messages;
-          applied += chunk.applied;
-          position.set(chunk.partition, chunk.nextOffset);
-          if (chunk.highWatermark > (high.get(chunk.partition) ?? 0n))
-            high.set(chunk.partition, chunk.highWatermark);
-          report('catching-up');
-        },
+        onChunk: progressed,
       });
       await consumer.start();
       report('catching-up');
