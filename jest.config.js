@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Tests by speed and suffix (DESIGN.md): `*.spec.ts` pure and fast, `*.int-spec.ts` against the real
+ * Tests by speed and suffix: `*.spec.ts` pure and fast, `*.int-spec.ts` against the real
  * PostgreSQL and Kafka, `*.e2e-spec.ts` against both services running as processes.
  */
 const { compilerOptions } = require('./tsconfig.base.json');
