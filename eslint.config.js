@@ -11,6 +11,71 @@ const frameworks = [
   'class-transformer',
 ];
 
+// Test code: the suites, and the test support they share (`libs/platform/testing`, each library's
+// `src/testing/` entry point, imported as `@tally/<lib>/testing`). End-to-end tests and benchmarks are
+// not shipped either. Everything else ships in a service and may not import test support.
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'e2e/**/*.ts'];
+const testSupport = ['libs/platform/testing/**/*.ts', 'libs/**/src/testing/**/*.ts'];
+const notShipped = [...testFiles, ...testSupport, 'bench/**/*.ts'];
+
+/** @param {{ testing: boolean }} scope whether the file may use test support (`type:testing`) */
+const depConstraints = ({ testing }) => {
+  const withTesting = (/** @type {string[]} */ tags) => (testing ? [...tags, 'type:testing'] : tags);
+  return [
+    // The read side never depends on the write side, and the reverse; both may use shared libs.
+    { sourceTag: 'side:write', onlyDependOnLibsWithTags: ['side:write', 'side:shared'] },
+    { sourceTag: 'side:read', onlyDependOnLibsWithTags: ['side:read', 'side:shared'] },
+    { sourceTag: 'side:shared', onlyDependOnLibsWithTags: ['side:shared'] },
+    // End-to-end tests check both sides against each other (e.g. read tables against the event store).
+    { sourceTag: 'side:both', onlyDependOnLibsWithTags: ['*'] },
+    // Contracts and domain are pure: no framework, no I/O library.
+    {
+      sourceTag: 'type:contracts',
+      onlyDependOnLibsWithTags: ['type:contracts'],
+      bannedExternalImports: frameworks,
+    },
+    {
+      sourceTag: 'type:domain',
+      onlyDependOnLibsWithTags: withTesting(['type:domain', 'type:contracts']),
+      bannedExternalImports: frameworks,
+    },
+    {
+      sourceTag: 'type:platform',
+      onlyDependOnLibsWithTags: withTesting(['type:platform', 'type:contracts']),
+    },
+    {
+      sourceTag: 'type:feature',
+      onlyDependOnLibsWithTags: withTesting([
+        'type:feature',
+        'type:domain',
+        'type:contracts',
+        'type:platform',
+      ]),
+    },
+    { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
+    { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
+    {
+      sourceTag: 'type:testing',
+      onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],
+    },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: withTesting([
+        'type:feature',
+        'type:domain',
+        'type:contracts',
+        'type:platform',
+      ]),
+    },
+  ];
+};
+
+/** @param {{ testing: boolean }} scope */
+const moduleBoundaries = (scope) => [
+  'error',
+  { enforceBuildableLibDependency: false, allow: [], depConstraints: depConstraints(scope) },
+];
+
 module.exports = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -19,58 +84,16 @@ module.exports = [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
+      '@nx/enforce-module-boundaries': moduleBoundaries({ testing: false }),
+      // A library's own test support (`./testing`, `@tally/<lib>/testing`) is invisible to the tag rule
+      // above, because it lives inside the library: name it here.
+      'no-restricted-imports': [
         'error',
         {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // The read side never depends on the write side, and the reverse; both may use shared libs.
-            { sourceTag: 'side:write', onlyDependOnLibsWithTags: ['side:write', 'side:shared'] },
-            { sourceTag: 'side:read', onlyDependOnLibsWithTags: ['side:read', 'side:shared'] },
-            { sourceTag: 'side:shared', onlyDependOnLibsWithTags: ['side:shared'] },
-            // End-to-end tests check both sides against each other (e.g. read tables against the event store).
-            { sourceTag: 'side:both', onlyDependOnLibsWithTags: ['*'] },
-            // Contracts and domain are pure: no framework, no I/O library.
+          patterns: [
             {
-              sourceTag: 'type:contracts',
-              onlyDependOnLibsWithTags: ['type:contracts'],
-              bannedExternalImports: frameworks,
-            },
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'],
-              bannedExternalImports: frameworks,
-            },
-            {
-              sourceTag: 'type:platform',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],
-            },
-            {
-              sourceTag: 'type:feature',
-              onlyDependOnLibsWithTags: [
-                'type:feature',
-                'type:domain',
-                'type:contracts',
-                'type:platform',
-                'type:testing',
-              ],
-            },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
-            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['*'] },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:feature',
-                'type:domain',
-                'type:contracts',
-                'type:platform',
-                'type:testing',
-              ],
+              regex: '^@tally/[^/]+/testing(/|$)|(^|/)testing(/|$)',
+              message: 'Test support is for tests only: shipping code cannot import a testing entry point.',
             },
           ],
         },
@@ -79,8 +102,16 @@ module.exports = [
     },
   },
   {
+    // Tests, test support and benchmarks may use test support; they are not shipped in a service.
+    files: notShipped,
+    rules: {
+      '@nx/enforce-module-boundaries': moduleBoundaries({ testing: true }),
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
     // Tests read JSON responses and fixtures whose shape the assertions themselves check.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'e2e/**/*.ts'],
+    files: testFiles,
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Compiles apps/, libs/ and bench/ to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
 // Path aliases come from tsconfig.base.json, the single place they are declared.
+// Tests and the libraries' test-support entry points (`src/testing/`, imported as `@tally/<lib>/testing`)
+// are not compiled: the services cannot load what is not shipped. `libs/platform/testing` is compiled,
+// because the benchmarks (bench/, run from dist/) start databases and services with it.
 const fs = require('node:fs');
 const path = require('node:path');
 const swc = require('@swc/core');
@@ -8,13 +11,15 @@ const swc = require('@swc/core');
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'dist');
 const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
-const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file) || file.endsWith('given-when-then.ts');
+const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file);
+const isTestSupport = (dir) => path.basename(dir) === 'testing' && path.basename(path.dirname(dir)) === 'src';
 
 function* sources(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(full);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(entry.name)) yield full;
+    if (entry.isDirectory()) {
+      if (!isTestSupport(full)) yield* sources(full);
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(entry.name)) yield full;
   }
 }
 

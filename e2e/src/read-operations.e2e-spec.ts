@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readModelSnapshot } from '@tally/accounts-read-models';
+import { readModelSnapshot } from '@tally/accounts-read-models/testing';
 import { encodeEvent } from '@tally/contracts';
 import { eventually, produce } from '@tally/testing';
 import { createKafka } from '@tally/messaging';

@@ -1,4 +1,4 @@
-import { foldReadModels, readModelSnapshot } from '@tally/accounts-read-models';
+import { foldReadModels, readModelSnapshot } from '@tally/accounts-read-models/testing';
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { eventually } from '@tally/testing';
 import { Client } from 'pg';

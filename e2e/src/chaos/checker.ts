@@ -1,4 +1,8 @@
-import { foldReadModels, readModelSnapshot, type ReadModelSnapshot } from '@tally/accounts-read-models';
+import {
+  foldReadModels,
+  readModelSnapshot,
+  type ReadModelSnapshot,
+} from '@tally/accounts-read-models/testing';
 import {
   accountIdOfStream,
   accountStreamId,

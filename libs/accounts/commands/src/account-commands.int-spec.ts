@@ -1,5 +1,5 @@
 import { MAX_AMOUNT } from '@tally/accounts-domain';
-import { CommandTestApp } from './command-test-app';
+import { CommandTestApp } from './testing';
 
 jest.setTimeout(30_000);
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Scope } from '@tally/http';
 import { testAuthHeader } from '@tally/testing';
-import { CommandTestApp } from './command-test-app';
+import { CommandTestApp } from './testing';
 
 jest.setTimeout(30_000);
 

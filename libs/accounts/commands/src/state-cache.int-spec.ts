@@ -1,7 +1,7 @@
 import { PostgresEventStore, TransactionScope } from '@tally/event-store';
 import { accountStream } from './account-stream';
 import { CommandPipeline } from './command-pipeline';
-import { CommandTestApp } from './command-test-app';
+import { CommandTestApp } from './testing';
 import { StreamStateCache } from './stream-state-cache';
 
 jest.setTimeout(30_000);

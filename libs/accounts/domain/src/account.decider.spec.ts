@@ -1,6 +1,6 @@
 import { AccountEventType as T, type AccountEvent } from '@tally/contracts';
 import { accountDecider } from './account.decider';
-import { given } from './given-when-then';
+import { given } from './testing';
 import { MAX_AMOUNT } from './money';
 
 const opened: AccountEvent = { type: T.Opened, data: { accountId: 'a1', ownerId: 'alice', currency: 'EUR' } };

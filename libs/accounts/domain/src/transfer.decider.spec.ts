@@ -1,5 +1,5 @@
 import { TransferEventType as T, type TransferEvent } from '@tally/contracts';
-import { given } from './given-when-then';
+import { given } from './testing';
 import { transferDecider, type TransferCommand } from './transfer.decider';
 
 const eur = (balance: number) => ({ status: 'open' as const, ownerId: 'o', currency: 'EUR', balance });

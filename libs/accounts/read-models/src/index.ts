@@ -7,4 +7,3 @@ export * from './transfers/transfer.entity';
 export * from './transfers/transfer.evolve';
 export * from './owner-portfolio/owner-balance.entity';
 export * from './owner-portfolio/owner-portfolio.evolve';
-export * from './read-model-fold';

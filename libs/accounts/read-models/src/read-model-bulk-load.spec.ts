@@ -2,7 +2,7 @@ import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
 import type { BulkTarget, CopyValue } from '@tally/projections';
 import { EventStreams } from '@tally/testing';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, type ReadModelSnapshot } from './read-model-fold';
+import { foldReadModels, type ReadModelSnapshot } from './testing';
 
 type Row = Record<string, CopyValue>;
 

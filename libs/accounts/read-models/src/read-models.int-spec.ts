@@ -14,7 +14,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, readModelSnapshot } from './read-model-fold';
+import { foldReadModels, readModelSnapshot } from './testing';
 
 jest.setTimeout(90_000);
 

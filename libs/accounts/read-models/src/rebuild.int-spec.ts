@@ -17,7 +17,7 @@ import {
 } from '@tally/testing';
 import { DataSource } from 'typeorm';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, readModelSnapshot } from './read-model-fold';
+import { foldReadModels, readModelSnapshot } from './testing';
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { testAuthHeader } from '@tally/testing';
-import { CommandTestApp } from '../command-test-app';
+import { CommandTestApp } from '../testing';
 import { IdempotencyKeys } from './idempotency-keys';
 
 jest.setTimeout(30_000);

@@ -1,6 +1,6 @@
 import { TransactionScope } from '@tally/event-store';
 import { eventually } from '@tally/testing';
-import { CommandTestApp } from '../command-test-app';
+import { CommandTestApp } from '../testing';
 import { CommandPipeline } from '../command-pipeline';
 import { transferStream } from '../transfer-stream';
 import { accountStream } from '../account-stream';

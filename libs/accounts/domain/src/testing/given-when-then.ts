@@ -1,4 +1,4 @@
-import type { Decider } from './decider';
+import type { Decider } from '../decider';
 
 /**
  * Given/When/Then for deciders: given past events, when a command is decided, then these events

@@ -1,10 +1,10 @@
 import { accountIdOfStream, transferIdOfStream, type EventEnvelope } from '@tally/contracts';
-import type { AccountSummary } from './account-summary/account-summary.entity';
-import { evolveAccountSummary } from './account-summary/account-summary.evolve';
-import { ledgerEntryOf } from './ledger/ledger.evolve';
-import { portfolioDeltas } from './owner-portfolio/owner-portfolio.evolve';
-import type { Transfer } from './transfers/transfer.entity';
-import { evolveTransfer } from './transfers/transfer.evolve';
+import type { AccountSummary } from '../account-summary/account-summary.entity';
+import { evolveAccountSummary } from '../account-summary/account-summary.evolve';
+import { ledgerEntryOf } from '../ledger/ledger.evolve';
+import { portfolioDeltas } from '../owner-portfolio/owner-portfolio.evolve';
+import type { Transfer } from '../transfers/transfer.entity';
+import { evolveTransfer } from '../transfers/transfer.evolve';
 
 /**
  * The read tables as plain, sorted rows: what a fold of the events says they must contain, and what

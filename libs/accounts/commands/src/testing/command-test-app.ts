@@ -8,9 +8,9 @@ import { AuthModule, createHttpApp, loggingModule, type RateLimitConfig } from '
 import { KafkaModule } from '@tally/messaging';
 import { createTestDatabase, testAuthConfig, testAuthHeader, type TestDatabase } from '@tally/testing';
 import type { Pool } from 'pg';
-import { AccountsCommandsModule } from './accounts-commands.module';
-import type { CommandsOptions } from './commands-options';
-import { writeSideMigrations } from './write-side-migrations';
+import { AccountsCommandsModule } from '../accounts-commands.module';
+import type { CommandsOptions } from '../commands-options';
+import { writeSideMigrations } from '../write-side-migrations';
 
 export interface TestResponse {
   status: number;
