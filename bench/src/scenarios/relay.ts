@@ -78,7 +78,6 @@ export async function relayScenario(settings: BenchSettings): Promise<ScenarioRe
     const relay = new OutboxRelay({
       connectionString: db.url,
       pool,
-      store,
       publisher,
       logger: quiet,
       batchSize: BATCH,

@@ -6,6 +6,7 @@ import {
   START_OF_STORE,
   type NewEvent,
 } from '@tally/event-store';
+import { EventLog } from '@tally/event-log';
 import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 
@@ -68,14 +69,15 @@ describe('publication order of one stream written by overlapping transactions', 
     }
 
     // In (transaction, position) order B's v3 comes before A's v2; the relay's batch must not.
+    const log = new EventLog(pool);
     const raw = await store.readAllAfter(START_OF_STORE, 100);
     expect(raw.filter((e) => e.streamId === stream).map((e) => e.streamVersion)).toEqual([1, 3, 2]);
-    const published = await store.readPublicationBatch(START_OF_STORE, 100);
+    const published = await log.readPublicationBatch(START_OF_STORE, 100);
     expect(published!.events.filter((e) => e.streamId === stream).map((e) => e.streamVersion)).toEqual([
       1, 2, 3,
     ]);
     // Even when the batch ends before the late predecessor, it is pulled in ahead of its successor.
-    const firstTwo = await store.readPublicationBatch(START_OF_STORE, 2);
+    const firstTwo = await log.readPublicationBatch(START_OF_STORE, 2);
     expect(firstTwo!.events.filter((e) => e.streamId === stream).map((e) => e.streamVersion)).toEqual([
       1, 2, 3,
     ]);

@@ -39,13 +39,11 @@ export class RelayLifecycle
     @Inject(WRITE_POOL) private readonly pool: Pool,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
-    store: PostgresEventStore,
   ) {
     this.publisher = new KafkaEventPublisher(kafka, settings.topic);
     this.relay = new OutboxRelay({
       connectionString: options.connectionString,
       pool,
-      store,
       publisher: this.publisher,
       logger: nestLogger('OutboxRelay'),
       batchSize: options.relay.batchSize,

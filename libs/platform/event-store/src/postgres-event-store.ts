@@ -1,4 +1,4 @@
-import { upcast } from '@tally/contracts';
+import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
 import { EVENTS_APPENDED_CHANNEL, GroupCommitter, groupCommitFromEnv } from './group-commit';
 import type { Queryable } from './queryable';
@@ -12,9 +12,6 @@ import {
 } from './recorded-event';
 
 export { EVENTS_APPENDED_CHANNEL } from './group-commit';
-
-const eventColumns = `event_id, event_type, schema_version, stream_id, stream_version, data, metadata,
-  occurred_at, recorded_at, transaction_id::text AS transaction_id, global_position::text AS global_position`;
 
 const appendedEvents = (firstParam: number, expectedParam: number) => `
   appended AS (
@@ -47,38 +44,6 @@ const APPEND_TO_EXISTING_STREAM = `
   ), ${appendedEvents(4, 2)}`;
 
 /**
- * Reads in publication order: by writer transaction id, then position. Only transactions older than
- * the oldest one still running (the snapshot's xmin) are read, so a transaction that took its
- * positions early but commits late is never skipped: the reader simply does not pass it until it
- * has committed or aborted. The ORDER BY names the table's columns: the bare names would sort by the
- * text output columns of the same names (lexicographically: position 10 before 9).
- */
-const READ_ALL_AFTER = `
-  SELECT ${eventColumns} FROM events
-  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-  ORDER BY events.transaction_id, events.global_position
-  LIMIT $3`;
-
-/**
- * The unpublished predecessors of a batch's events: starting from each seed version, walks down a
- * stream while the previous version is still after the checkpoint. Each step is one lookup in the
- * (stream_id, stream_version) index.
- */
-const UNPUBLISHED_PREDECESSORS = `
-  WITH RECURSIVE wanted AS (
-    SELECT e.stream_id, e.stream_version
-    FROM unnest($1::text[], $2::int[]) AS seed(stream_id, stream_version)
-    JOIN events e ON e.stream_id = seed.stream_id AND e.stream_version = seed.stream_version
-    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
-    UNION
-    SELECT e.stream_id, e.stream_version
-    FROM wanted w JOIN events e ON e.stream_id = w.stream_id AND e.stream_version = w.stream_version - 1
-    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
-  )
-  SELECT ${eventColumns} FROM events JOIN wanted USING (stream_id, stream_version)`;
-
-/**
  * A stream's snapshot of one kind and the events after it, in one round trip. There is always one
  * row (no snapshot and no events: nulls). The snapshot's state is sent on the first row only, so a
  * long tail does not ship and parse it once per event.
@@ -97,47 +62,10 @@ const READ_FROM_SNAPSHOT = `
     ORDER BY stream_version LIMIT $3
   ) AS tail ON true`;
 
-/** What the relay publishes next, and the checkpoint that publishing it reaches. */
-export interface PublicationBatch {
-  /** Every stream in version order, its unpublished predecessors included. */
-  events: RecordedEvent[];
-  /** The store position this batch covers; predecessors pulled in early are published again there. */
-  lastPosition: StorePosition;
-}
-
-interface EventRow {
-  event_id: string;
-  event_type: string;
-  schema_version: number;
-  stream_id: string;
-  stream_version: number;
-  data: unknown;
-  metadata: RecordedEvent['metadata'];
-  occurred_at: Date;
-  recorded_at: Date;
-  transaction_id: string;
-  global_position: string;
-}
-
 interface SnapshotAndEventRow extends Partial<EventRow> {
   snapshot_version: number | null;
   snapshot_state: unknown;
 }
-
-/** Deserialisation is where old schema versions are upcast, so readers only see the latest. */
-const toRecordedEvent = (row: EventRow): RecordedEvent =>
-  upcast({
-    eventId: row.event_id,
-    type: row.event_type,
-    schemaVersion: row.schema_version,
-    streamId: row.stream_id,
-    streamVersion: row.stream_version,
-    occurredAt: row.occurred_at.toISOString(),
-    data: row.data,
-    metadata: row.metadata,
-    position: { transactionId: row.transaction_id, globalPosition: row.global_position },
-    recordedAt: row.recorded_at.toISOString(),
-  });
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -249,68 +177,8 @@ export class PostgresEventStore {
     return { snapshot, events };
   }
 
-  /**
-   * The next batch to publish after `position`, with every stream in version order.
-   *
-   * Transaction ids order streams correctly only if a writer takes its id after it has seen the
-   * previous version of the stream. A transaction that wrote something else first (an
-   * Idempotency-Key row, another stream) may hold an older id than the writer of the version before
-   * its own, so in (transaction, position) order its later version comes first. Those earlier
-   * versions are committed (a later version of the stream exists), so they are pulled into this
-   * batch ahead of their successors; reaching them again later republishes them, which consumers
-   * drop as duplicates.
-   */
-  async readPublicationBatch(position: StorePosition, limit: number): Promise<PublicationBatch | undefined> {
-    const batch = await this.readAllAfter(position, limit);
-    if (batch.length === 0) return undefined;
-    const inBatch = new Set(batch.map((event) => event.eventId));
-    const seeds = seedsOfPossiblyMissingVersions(batch);
-    const lastPosition = batch[batch.length - 1].position;
-    // Every stream of the batch starts at version 1 with no gap: nothing unpublished can precede it.
-    if (seeds.length === 0) return { events: inStreamOrder(batch), lastPosition };
-    const { rows } = await this.db.query<EventRow>(UNPUBLISHED_PREDECESSORS, [
-      seeds.map((seed) => seed.streamId),
-      seeds.map((seed) => seed.version),
-      position.transactionId,
-      position.globalPosition,
-    ]);
-    const pulled = rows.map(toRecordedEvent).filter((event) => !inBatch.has(event.eventId));
-    return { events: inStreamOrder([...pulled, ...batch]), lastPosition };
-  }
-
+  /** Reads in the store's gap-safe global order (see EventLog). */
   async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.db.query<EventRow>(READ_ALL_AFTER, [
-      position.transactionId,
-      position.globalPosition,
-      limit,
-    ]);
-    return rows.map(toRecordedEvent);
+    return new EventLog(this.db).readAllAfter(position, limit);
   }
-}
-
-/** For each stream of a batch: the version before its first, and every version missing in between. */
-function seedsOfPossiblyMissingVersions(batch: RecordedEvent[]): { streamId: string; version: number }[] {
-  const versions = new Map<string, Set<number>>();
-  for (const event of batch) {
-    const seen = versions.get(event.streamId) ?? new Set<number>();
-    seen.add(event.streamVersion);
-    versions.set(event.streamId, seen);
-  }
-  return [...versions].flatMap(([streamId, seen]) => {
-    const sorted = [...seen].sort((a, b) => a - b);
-    const seeds = sorted[0] > 1 ? [sorted[0] - 1] : [];
-    for (let v = sorted[0] + 1; v < sorted[sorted.length - 1]; v++) if (!seen.has(v)) seeds.push(v);
-    return seeds.map((version) => ({ streamId, version }));
-  });
-}
-
-/** Streams in order of first appearance, each in version order: per-key order is what Kafka keeps. */
-function inStreamOrder(events: RecordedEvent[]): RecordedEvent[] {
-  const byStream = new Map<string, RecordedEvent[]>();
-  for (const event of events) {
-    const stream = byStream.get(event.streamId) ?? [];
-    stream.push(event);
-    byStream.set(event.streamId, stream);
-  }
-  return [...byStream.values()].flatMap((stream) => stream.sort((a, b) => a.streamVersion - b.streamVersion));
 }

@@ -1,4 +1,6 @@
-import type { EventEnvelope, EventMetadata } from '@tally/contracts';
+import type { EventMetadata } from '@tally/contracts';
+
+export { START_OF_STORE, type RecordedEvent, type StorePosition } from '@tally/event-log';
 
 /** An event as the command pipeline hands it to the store. */
 export interface NewEvent {
@@ -9,19 +11,6 @@ export interface NewEvent {
   metadata: EventMetadata;
   occurredAt: Date;
 }
-
-/** Where an event stands in the store's publication order: (writer transaction, position). */
-export interface StorePosition {
-  transactionId: string;
-  globalPosition: string;
-}
-
-export interface RecordedEvent extends EventEnvelope {
-  position: StorePosition;
-  recordedAt: string;
-}
-
-export const START_OF_STORE: StorePosition = { transactionId: '0', globalPosition: '0' };
 
 export class WrongExpectedVersionError extends Error {
   override readonly name = 'WrongExpectedVersionError';

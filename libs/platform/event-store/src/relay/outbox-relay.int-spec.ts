@@ -52,7 +52,6 @@ describe('OutboxRelay → Kafka', () => {
     const instance = new OutboxRelay({
       connectionString: db.url,
       pool,
-      store,
       publisher: publisher ?? kafkaPublisher,
       logger: quiet,
       batchSize: 7,

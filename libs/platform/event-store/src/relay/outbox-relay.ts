@@ -1,6 +1,7 @@
+import { EventLog } from '@tally/event-log';
 import { Client, type Pool } from 'pg';
 import { AppendSignal } from '../group-commit';
-import { EVENTS_APPENDED_CHANNEL, type PostgresEventStore } from '../postgres-event-store';
+import { EVENTS_APPENDED_CHANNEL } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
 import { Wakeup } from './wakeup';
 
@@ -16,8 +17,8 @@ export interface RelayLogger {
 
 export interface OutboxRelayOptions {
   connectionString: string;
+  /** The write database: the relay reads the event log through it and counts its backlog. */
   pool: Pool;
-  store: PostgresEventStore;
   publisher: EventPublisher;
   logger: RelayLogger;
   /** Relays with the same name elect one leader; the checkpoint is kept per name. */
@@ -46,6 +47,7 @@ export class OutboxRelay {
   private readonly sweepIntervalMs: number;
   private readonly retryIntervalMs: number;
   private readonly wakeup = new Wakeup();
+  private readonly log: EventLog;
   private stopping = false;
   private running?: Promise<void>;
   private leader = false;
@@ -56,6 +58,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 1_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
     this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
+    this.log = new EventLog(options.pool);
   }
 
   get isLeader(): boolean {
@@ -129,7 +132,7 @@ export class OutboxRelay {
       // for the broker's acknowledgement of the current batch. A checkpoint still only ever names a
       // batch that was acknowledged, and a failure anywhere restarts from the stored checkpoint.
       const read = (after: StorePosition) => {
-        const next = this.options.store.readPublicationBatch(after, this.batchSize);
+        const next = this.log.readPublicationBatch(after, this.batchSize);
         next.catch(() => undefined); // awaited below; a failure surfaces there
         return next;
       };

@@ -49,7 +49,6 @@ describe('relay metrics on /metrics', () => {
     relay = new OutboxRelay({
       connectionString: db.url,
       pool,
-      store: new PostgresEventStore(pool),
       publisher,
       logger: quiet,
       sweepIntervalMs: 100,

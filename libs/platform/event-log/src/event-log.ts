@@ -1,0 +1,90 @@
+import { type EventRow, eventColumns, toRecordedEvent } from './event-rows';
+import type { Queryable, RecordedEvent, StorePosition } from './logged-event';
+import { inStreamOrder, seedsOfPossiblyMissingVersions } from './stream-order';
+
+/**
+ * Reads in the store's global order: by writer transaction id, then position. Only transactions older
+ * than the oldest one still running (the snapshot's xmin) are read, so a transaction that took its
+ * positions early but commits late is never skipped: the reader simply does not pass it until it
+ * has committed or aborted. The ORDER BY names the table's columns: the bare names would sort by the
+ * text output columns of the same names (lexicographically: position 10 before 9).
+ */
+const READ_ALL_AFTER = `
+  SELECT ${eventColumns} FROM events
+  WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY events.transaction_id, events.global_position
+  LIMIT $3`;
+
+/**
+ * The unpublished predecessors of a batch's events: starting from each seed version, walks down a
+ * stream while the previous version is still after the checkpoint. Each step is one lookup in the
+ * (stream_id, stream_version) index.
+ */
+const UNPUBLISHED_PREDECESSORS = `
+  WITH RECURSIVE wanted AS (
+    SELECT e.stream_id, e.stream_version
+    FROM unnest($1::text[], $2::int[]) AS seed(stream_id, stream_version)
+    JOIN events e ON e.stream_id = seed.stream_id AND e.stream_version = seed.stream_version
+    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
+    UNION
+    SELECT e.stream_id, e.stream_version
+    FROM wanted w JOIN events e ON e.stream_id = w.stream_id AND e.stream_version = w.stream_version - 1
+    WHERE (e.transaction_id, e.global_position) > ($3::xid8, $4::bigint)
+  )
+  SELECT ${eventColumns} FROM events JOIN wanted USING (stream_id, stream_version)`;
+
+/** What the relay publishes next, and the checkpoint that publishing it reaches. */
+export interface PublicationBatch {
+  /** Every stream in version order, its unpublished predecessors included. */
+  events: RecordedEvent[];
+  /** The store position this batch covers; predecessors pulled in early are published again there. */
+  lastPosition: StorePosition;
+}
+
+/**
+ * The event store's `events` table read as one log, in its gap-safe global order: what the relay
+ * publishes and what a replay folds. Needs only SELECT on `events`. `db` is a pool or a connection.
+ */
+export class EventLog {
+  constructor(private readonly db: Queryable) {}
+
+  /** Up to `limit` events after `position`, in global order, never past a transaction still running. */
+  async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
+    const { rows } = await this.db.query<EventRow>(READ_ALL_AFTER, [
+      position.transactionId,
+      position.globalPosition,
+      limit,
+    ]);
+    return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * The next batch to publish after `position`, with every stream in version order.
+   *
+   * Transaction ids order streams correctly only if a writer takes its id after it has seen the
+   * previous version of the stream. A transaction that wrote something else first (an
+   * Idempotency-Key row, another stream) may hold an older id than the writer of the version before
+   * its own, so in (transaction, position) order its later version comes first. Those earlier
+   * versions are committed (a later version of the stream exists), so they are pulled into this
+   * batch ahead of their successors; reaching them again later republishes them, which consumers
+   * drop as duplicates.
+   */
+  async readPublicationBatch(position: StorePosition, limit: number): Promise<PublicationBatch | undefined> {
+    const batch = await this.readAllAfter(position, limit);
+    if (batch.length === 0) return undefined;
+    const inBatch = new Set(batch.map((event) => event.eventId));
+    const seeds = seedsOfPossiblyMissingVersions(batch);
+    const lastPosition = batch[batch.length - 1].position;
+    // Every stream of the batch starts at version 1 with no gap: nothing unpublished can precede it.
+    if (seeds.length === 0) return { events: inStreamOrder(batch), lastPosition };
+    const { rows } = await this.db.query<EventRow>(UNPUBLISHED_PREDECESSORS, [
+      seeds.map((seed) => seed.streamId),
+      seeds.map((seed) => seed.version),
+      position.transactionId,
+      position.globalPosition,
+    ]);
+    const pulled = rows.map(toRecordedEvent).filter((event) => !inBatch.has(event.eventId));
+    return { events: inStreamOrder([...pulled, ...batch]), lastPosition };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './logged-event';
+export * from './event-rows';
+export * from './event-log';
