@@ -15,7 +15,7 @@ export class CommandServiceModule {
     return {
       module: CommandServiceModule,
       imports: [
-        loggingModule('command-service'),
+        loggingModule('command-service', config.logging),
         AuthModule.forRoot(config.auth),
         TerminusModule,
         CqrsModule.forRoot(),

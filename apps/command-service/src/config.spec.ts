@@ -24,6 +24,7 @@ describe('command service config', () => {
     ['RELAY_SWEEP_INTERVAL_MS', '5'],
     ['RATE_LIMIT_PER_SECOND', '-1'],
     ['AUTH_CLOCK_TOLERANCE_SECONDS', 'soon'],
+    ['LOG_LEVEL', 'loud'],
   ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
   });

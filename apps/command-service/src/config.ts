@@ -1,5 +1,12 @@
 import type { CommandsOptions } from '@tally/accounts-commands';
-import { authConfigFromEnv, rateLimitFromEnv, type AuthConfig, type RateLimitConfig } from '@tally/http';
+import {
+  authConfigFromEnv,
+  loggingConfigFromEnv,
+  rateLimitFromEnv,
+  type AuthConfig,
+  type LoggingConfig,
+  type RateLimitConfig,
+} from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 import { settingsFrom } from '@tally/settings';
 
@@ -15,6 +22,7 @@ export interface CommandServiceConfig {
   commands: CommandsOptions;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  logging: LoggingConfig;
 }
 
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
@@ -49,5 +57,6 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     },
     auth: authConfigFromEnv(env),
     rateLimit: rateLimitFromEnv(env),
+    logging: loggingConfigFromEnv(env),
   };
 };

@@ -14,7 +14,7 @@ export class QueryServiceModule {
     return {
       module: QueryServiceModule,
       imports: [
-        loggingModule('query-service'),
+        loggingModule('query-service', http.logging),
         AuthModule.forRoot(http.auth),
         TerminusModule,
         KafkaModule.forRoot(config.kafka),

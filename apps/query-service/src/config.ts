@@ -1,4 +1,11 @@
-import { authConfigFromEnv, rateLimitFromEnv, type AuthConfig, type RateLimitConfig } from '@tally/http';
+import {
+  authConfigFromEnv,
+  loggingConfigFromEnv,
+  rateLimitFromEnv,
+  type AuthConfig,
+  type LoggingConfig,
+  type RateLimitConfig,
+} from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 import { settingsFrom } from '@tally/settings';
 
@@ -45,9 +52,11 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
 export interface QueryHttpConfig {
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  logging: LoggingConfig;
 }
 
 export const loadHttpConfig = (env = process.env): QueryHttpConfig => ({
   auth: authConfigFromEnv(env),
   rateLimit: rateLimitFromEnv(env),
+  logging: loggingConfigFromEnv(env),
 });

@@ -1,15 +1,33 @@
 import { LoggerModule } from 'nestjs-pino';
+import { settingsFrom } from '@tally/settings';
+
+/** How much the service logs: the pino level, and whether each request gets its own line. */
+export interface LoggingConfig {
+  level: string;
+  logRequests: boolean;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** `LOG_LEVEL` (default info) and `LOG_REQUESTS` (false silences per-request lines), from the app's config. */
+export const loggingConfigFromEnv = (env: NodeJS.ProcessEnv): LoggingConfig => ({
+  level: settingsFrom(env)
+    .get('LOG_LEVEL')
+    .default('info')
+    .asEnum([...LEVELS]),
+  logRequests: env.LOG_REQUESTS !== 'false',
+});
 
 /**
  * Structured JSON logs on stdout, one line per event, with the request's correlation id on every line
- * logged while handling it. LOG_LEVEL picks the level; LOG_REQUESTS=false silences per-request lines.
+ * logged while handling it.
  */
-export const loggingModule = (service: string) =>
+export const loggingModule = (service: string, config: LoggingConfig) =>
   LoggerModule.forRoot({
     pinoHttp: {
-      level: process.env.LOG_LEVEL ?? 'info',
+      level: config.level,
       base: { service },
-      autoLogging: process.env.LOG_REQUESTS !== 'false',
+      autoLogging: config.logRequests,
       customAttributeKeys: { reqId: 'correlationId' },
       redact: ['req.headers.authorization'],
       serializers: {

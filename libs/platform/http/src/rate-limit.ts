@@ -22,7 +22,7 @@ const MAX_TRACKED_CLIENTS = 50_000;
  * `RATE_LIMIT_PER_SECOND` (default 1000, generous enough for tests and benchmarks; 0 = off) or
  * `RATE_LIMIT_PER_MINUTE`, per client.
  */
-export function rateLimitFromEnv(env = process.env): RateLimitConfig {
+export function rateLimitFromEnv(env: NodeJS.ProcessEnv): RateLimitConfig {
   const settings = settingsFrom(env);
   const perMinute = settings.get('RATE_LIMIT_PER_MINUTE').asIntPositive();
   if (perMinute !== undefined) return { max: perMinute, windowMs: 60_000 };

@@ -160,7 +160,7 @@ export class ProjectionConsumer {
       autoCommit: false,
       partitionsConsumedConcurrently:
         this.options.partitionsConsumedConcurrently ??
-        settingsFrom().get('PROJECTION_PARTITIONS_CONCURRENTLY').default('12').asIntAtLeast(),
+        settingsFrom(process.env).get('PROJECTION_PARTITIONS_CONCURRENTLY').default('12').asIntAtLeast(),
       eachBatch: (payload) => this.fetches.add(payload),
     });
     this.running = true;

@@ -11,10 +11,10 @@ const extraAccessors = {
 };
 
 /**
- * Reads service settings from an environment (process.env by default) with env-var: a setting that
- * is present but malformed stops the process at start-up with a message naming the variable, rather
- * than being silently replaced by its default.
+ * Reads service settings from the environment an app's `config.ts` hands over, with env-var: a setting
+ * that is present but malformed stops the process at start-up with a message naming the variable,
+ * rather than being silently replaced by its default. Libraries never read the process environment themselves.
  */
-export const settingsFrom = (env: NodeJS.ProcessEnv = process.env) => from(env, extraAccessors);
+export const settingsFrom = (env: NodeJS.ProcessEnv) => from(env, extraAccessors);
 
 export type Settings = ReturnType<typeof settingsFrom>;

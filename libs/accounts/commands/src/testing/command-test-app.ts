@@ -4,7 +4,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { runMigrations } from '@tally/database';
 import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
-import { AuthModule, createHttpApp, loggingModule, type RateLimitConfig } from '@tally/http';
+import {
+  AuthModule,
+  createHttpApp,
+  loggingConfigFromEnv,
+  loggingModule,
+  type RateLimitConfig,
+} from '@tally/http';
 import { KafkaModule } from '@tally/messaging';
 import { createTestDatabase, testAuthConfig, testAuthHeader, type TestDatabase } from '@tally/testing';
 import type { Pool } from 'pg';
@@ -39,14 +45,13 @@ export class CommandTestApp {
   ) {}
 
   async start(database?: TestDatabase): Promise<this> {
-    process.env.LOG_LEVEL ??= 'error';
     this.db = database ?? (await createTestDatabase(this.label));
     await runMigrations(this.db.url, writeSideMigrations, 'write');
     const url = this.db.url;
     const options = this.options;
     @Module({
       imports: [
-        loggingModule('command-service-test'),
+        loggingModule('command-service-test', loggingConfigFromEnv({ LOG_LEVEL: 'error', ...process.env })),
         AuthModule.forRoot(testAuthConfig()),
         CqrsModule.forRoot(),
         KafkaModule.forRoot({ brokers: ['127.0.0.1:1'], clientId: 'unused', topic: 'unused', partitions: 1 }),

@@ -17,7 +17,7 @@ export interface AuthConfig {
 
 const MIN_SECRET_BYTES = 32;
 
-export function authConfigFromEnv(env = process.env): AuthConfig {
+export function authConfigFromEnv(env: NodeJS.ProcessEnv): AuthConfig {
   const secret = env.AUTH_HS256_SECRET;
   const jwksUrl = env.AUTH_JWKS_URL;
   if (!secret === !jwksUrl)
