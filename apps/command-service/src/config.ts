@@ -49,6 +49,12 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
       // 0 turns the cache off.
       stateCacheSize: settings.get('STATE_CACHE_SIZE').default('10000').asIntPositive(),
       idempotencyKeyTtlSeconds: settings.get('IDEMPOTENCY_KEY_TTL_SECONDS').default('86400').asIntAtLeast(),
+      streams: {
+        perStream: settings.get('COMMAND_QUEUE_PER_STREAM').default('1000').asIntAtLeast(),
+        total: settings.get('COMMAND_QUEUE_TOTAL').default('10000').asIntAtLeast(),
+        batch: settings.get('COMMAND_BATCH_SIZE').default('500').asIntAtLeast(),
+        deadlineMs: settings.get('COMMAND_DEADLINE_MS').default('5000').asIntAtLeast(),
+      },
       transfers: {
         enabled: env.TRANSFERS_ENABLED !== 'false',
         sweepIntervalMs: settings.get('TRANSFERS_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),

@@ -1,4 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
+import { accountStreamId } from '@tally/contracts';
+import type { FastifyRequest } from 'fastify';
 import { ProblemException } from '@tally/http';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,3 +19,7 @@ export class AccountIdPipe implements PipeTransform<string, string> {
     return value.toLowerCase();
   }
 }
+
+/** The stream of the account in the path, for `@Idempotent(accountInPath)` (ids are lower-cased). */
+export const accountInPath = (request: FastifyRequest): string =>
+  accountStreamId(String((request.params as { id?: unknown }).id).toLowerCase());

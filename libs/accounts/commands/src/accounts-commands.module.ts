@@ -6,7 +6,7 @@ import { GetAccountHistoryHandler } from './account-history/account-history.hand
 import { CloseAccountHandler } from './close-account/close-account.handler';
 import { CloseAccountHttp } from './close-account/close-account.http';
 import { CommandErrorsInterceptor } from './command-errors.interceptor';
-import { CommandPipeline } from './command-pipeline';
+import { CommandPipeline } from './pipeline/command-pipeline';
 import { COMMANDS_OPTIONS, defaultCommandsOptions, type CommandsOptions } from './commands-options';
 import { DepositMoneyHandler } from './deposit-money/deposit-money.handler';
 import { DepositMoneyHttp } from './deposit-money/deposit-money.http';
@@ -17,7 +17,7 @@ import { OpenAccountHandler } from './open-account/open-account.handler';
 import { OpenAccountHttp } from './open-account/open-account.http';
 import { RequestTransferHandler } from './request-transfer/request-transfer.handler';
 import { RequestTransferHttp } from './request-transfer/request-transfer.http';
-import { StreamStateCache } from './stream-state-cache';
+import { StreamStateCache } from './pipeline/stream-state-cache';
 import { TransferProcessManager } from './transfer-process/transfer-process-manager';
 import { TransferWorker } from './transfer-process/transfer-worker';
 import { TransfersInFlight } from './transfer-process/transfers-in-flight';

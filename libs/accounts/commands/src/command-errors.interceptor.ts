@@ -3,7 +3,11 @@ import { BusinessRuleViolation } from '@tally/accounts-domain';
 import { ProblemException } from '@tally/http';
 import type { FastifyRequest } from 'fastify';
 import { catchError, type Observable } from 'rxjs';
-import { VersionConflictError } from './command-pipeline';
+import {
+  CommandQueueFullError,
+  StreamContendedError,
+  VersionConflictError,
+} from './pipeline/pipeline-errors';
 
 /** Maps refusals of the domain and of the store onto the public problem codes. */
 @Injectable()
@@ -25,6 +29,11 @@ function toProblem(error: unknown, accountInPath: boolean): unknown {
       currentVersion: error.currentVersion,
     });
   }
+  // Both are the server's own congestion, never the client's fault: 503 with Retry-After.
+  if (error instanceof StreamContendedError)
+    return new ProblemException(503, 'dependency-unavailable', 'Service unavailable', error.message);
+  if (error instanceof CommandQueueFullError)
+    return new ProblemException(503, 'overloaded', 'Service unavailable', error.message);
   if (!(error instanceof BusinessRuleViolation)) return error;
   // The account named by the URL is a missing resource (404); one named in the body of a transfer
   // is a rule the request broke (422).

@@ -6,6 +6,17 @@ export interface CommandsOptions {
   stateCacheSize: number;
   /** How long an idempotency key answers retries; expired keys are deleted hourly. */
   idempotencyKeyTtlSeconds: number;
+  /** The per-stream queues of the command pipeline (see StreamQueues). */
+  streams: {
+    /** Commands waiting for one stream at most; more are answered 503 with Retry-After. */
+    perStream: number;
+    /** Commands waiting for all streams together at most. */
+    total: number;
+    /** Commands decided together and written as one append, at most. */
+    batch: number;
+    /** How long a command may wait for its stream (and retry lost races) before it is answered 503. */
+    deadlineMs: number;
+  };
   transfers: {
     /** Runs the transfer process manager in this instance (one leads at a time across instances). */
     enabled: boolean;
@@ -22,5 +33,6 @@ export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
   stateCacheSize: 10_000,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
+  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000 },
   transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

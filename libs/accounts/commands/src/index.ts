@@ -1,4 +1,4 @@
 export * from './accounts-commands.module';
 export * from './commands-options';
-export * from './command-pipeline';
+export * from './pipeline/command-pipeline';
 export * from './write-side-migrations';

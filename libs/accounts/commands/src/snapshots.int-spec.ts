@@ -4,9 +4,10 @@ import { runMigrations } from '@tally/database';
 import { PostgresEventStore, TransactionScope, type NewEvent } from '@tally/event-store';
 import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
-import { accountStream } from './account-stream';
-import { CommandPipeline } from './command-pipeline';
-import { StreamStateCache } from './stream-state-cache';
+import { accountStream } from './pipeline/account-stream';
+import { CommandPipeline } from './pipeline/command-pipeline';
+import { StreamStateCache } from './pipeline/stream-state-cache';
+import { defaultCommandsOptions } from './commands-options';
 import { writeSideMigrations } from './write-side-migrations';
 
 jest.setTimeout(60_000);
@@ -35,7 +36,7 @@ describe('snapshots', () => {
     // No state cache: every load here must read the store.
     pipeline = new CommandPipeline(
       new TransactionScope(pool),
-      { snapshotEvery: 100 },
+      { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 0 }),
     );
     // A stream of 10,000 events: opened, then 9,999 deposits of 1.

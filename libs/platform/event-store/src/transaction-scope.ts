@@ -11,7 +11,8 @@ import type { Queryable } from './queryable';
 export class TransactionScope {
   private readonly current = new AsyncLocalStorage<PoolClient>();
 
-  constructor(private readonly pool: Pool) {}
+  /** `pool`: where everything outside a transaction runs (and what `run` takes connections from). */
+  constructor(readonly pool: Pool) {}
 
   get db(): Queryable {
     return this.current.getStore() ?? this.pool;

@@ -1,7 +1,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { accountStream } from '../account-stream';
+import { accountStream } from '../pipeline/account-stream';
 import type { CommandContext, WriteResult } from '../command-context';
-import { CommandPipeline } from '../command-pipeline';
+import { CommandPipeline } from '../pipeline/command-pipeline';
 
 export class DepositMoney extends Command<WriteResult> {
   constructor(

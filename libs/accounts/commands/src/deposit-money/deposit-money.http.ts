@@ -5,7 +5,7 @@ import { isValidAmount } from '@tally/accounts-domain';
 import { IsOptional, Matches } from 'class-validator';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccountIdPipe } from '../account-id.pipe';
+import { AccountIdPipe, accountInPath } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
@@ -39,7 +39,7 @@ export class DepositMoneyHttp {
   @Post()
   @RequireScope(Scope.Write)
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent(accountInPath)
   @JsonObjectBody()
   @AccountWriteDocs()
   @ApiBody({ type: DepositMoneyBody })

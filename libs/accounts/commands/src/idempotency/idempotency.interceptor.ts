@@ -1,5 +1,6 @@
 import {
   applyDecorators,
+  SetMetadata,
   type CallHandler,
   type ExecutionContext,
   Injectable,
@@ -13,6 +14,7 @@ import { TransactionScope } from '@tally/event-store';
 import { ProblemException, principalOf } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
+import { CommandPipeline } from '../pipeline/command-pipeline';
 import { IdempotencyKeys, type StoredResponse } from './idempotency-keys';
 import { requestHashOf } from './request-hash';
 
@@ -20,11 +22,23 @@ const acceptableKey = /^[\x21-\x7e]{1,255}$/;
 /** Response headers that are part of the outcome and must be replayed with it. */
 const replayedHeaders = ['location', 'etag'];
 
+/** The stream a route writes to, named by its request (e.g. the account in the path). */
+export type StreamOfRequest = (request: FastifyRequest) => string;
+const STREAM_OF_REQUEST = Symbol('idempotent-stream');
+
 /**
  * `Idempotency-Key`: the request runs in one transaction that first claims the key, then appends
  * the events, then stores the response; a retry with the same key and body gets that response and
  * appends nothing, even after a restart. A refused request (4xx) or a failure rolls everything back,
  * the key included, so a retry is decided afresh: only acknowledged writes are remembered.
+ *
+ * On a route that writes to a known stream, the request first takes that stream's turn in the
+ * command pipeline and only then opens its transaction. It is not batched with other commands: its
+ * key and response must commit with its own events, and a shared append would tie its rollback to
+ * theirs. Waiting in the stream's queue like any command keeps the order of writes, lets the stream's
+ * cached state stay exact (what the transaction wrote becomes the state once it commits), and holds
+ * no database connection while it waits, so a queue of idempotent requests cannot starve the pool
+ * that the batches ahead of them need.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -32,6 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly keys: IdempotencyKeys,
     private readonly transaction: TransactionScope,
     private readonly reflector: Reflector,
+    private readonly pipeline: CommandPipeline,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -52,7 +67,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const requestHash = requestHashOf(request.body);
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
 
-    return from(
+    const streamOf = this.reflector.get<StreamOfRequest | undefined>(STREAM_OF_REQUEST, context.getHandler());
+    const inTransaction = () =>
       this.transaction.run(async () => {
         const claim = await this.keys.claim(scope, key, requestHash);
         if (claim.outcome === 'replay')
@@ -66,8 +82,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
         await this.keys.complete(scope, key, { status, headers, body });
         return body;
-      }),
-    );
+      });
+    return from(streamOf ? this.pipeline.inTurn(streamOf(request), inTransaction) : inTransaction());
   }
 }
 
@@ -84,9 +100,13 @@ function replay(reply: FastifyReply, response: StoredResponse, sameRequest: bool
   return response.body;
 }
 
-/** Marks a write route as accepting `Idempotency-Key` (and documents the header). */
-export const Idempotent = () =>
+/**
+ * Marks a write route as accepting `Idempotency-Key` (and documents the header). `streamOf` names
+ * the one existing stream the route writes to, if any, so that keyed requests queue for it.
+ */
+export const Idempotent = (streamOf?: StreamOfRequest) =>
   applyDecorators(
+    SetMetadata(STREAM_OF_REQUEST, streamOf),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',

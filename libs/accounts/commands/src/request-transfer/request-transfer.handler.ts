@@ -1,9 +1,10 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { TransferCommand } from '@tally/accounts-domain';
 import { TransactionScope } from '@tally/event-store';
-import { accountStream } from '../account-stream';
+import { accountStream } from '../pipeline/account-stream';
 import type { CommandContext, WriteResult } from '../command-context';
-import { CommandPipeline } from '../command-pipeline';
-import { transferStream } from '../transfer-stream';
+import { CommandPipeline } from '../pipeline/command-pipeline';
+import { transferStream } from '../pipeline/transfer-stream';
 import { TransfersInFlight } from '../transfer-process/transfers-in-flight';
 
 export class RequestTransfer extends Command<WriteResult> {
@@ -34,7 +35,7 @@ export class RequestTransferHandler implements ICommandHandler<RequestTransfer, 
   async execute({ transferId, fromAccountId, toAccountId, amount, context }: RequestTransfer) {
     const source = (await this.pipeline.load(accountStream(fromAccountId))).state;
     const target = (await this.pipeline.load(accountStream(toAccountId))).state;
-    const request = {
+    const request: TransferCommand = {
       type: 'RequestTransfer',
       transferId,
       fromAccountId,

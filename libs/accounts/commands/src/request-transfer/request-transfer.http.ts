@@ -54,9 +54,10 @@ export class RequestTransferHttp {
     const transferId = randomUUID();
     const [from, to] = [body.fromAccountId.toLowerCase(), body.toAccountId.toLowerCase()];
     // Money leaves only its owner's account (anyone may be paid). Someone else's source is refused
-    // exactly as a missing one is, after the one rule the decider checks first (same-account).
+    // exactly as a missing one is, before any rule of the decider (even same-account) could tell
+    // the caller whether the account exists.
     const principal = principalOf(request);
-    if (principal && from !== to && !mayAccess(principal, await this.owners.ownerOf(from)))
+    if (principal && !mayAccess(principal, await this.owners.ownerOf(from)))
       throw accountNotVisible('The source account does not exist.');
     const { correlationId, causationId, actor } = commandContextOf(request);
     const { consistencyToken } = await this.commands.execute(

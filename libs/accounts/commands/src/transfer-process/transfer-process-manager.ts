@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { BusinessRuleViolation, type TransferTerms } from '@tally/accounts-domain';
+import {
+  BusinessRuleViolation,
+  type AccountCommand,
+  type TransferCommand,
+  type TransferTerms,
+} from '@tally/accounts-domain';
 import { TransactionScope } from '@tally/event-store';
-import { accountStream } from '../account-stream';
+import { accountStream } from '../pipeline/account-stream';
 import type { CommandContext } from '../command-context';
-import { CommandPipeline } from '../command-pipeline';
-import { transferStream } from '../transfer-stream';
+import { CommandPipeline } from '../pipeline/command-pipeline';
+import { transferStream } from '../pipeline/transfer-stream';
 import { stepEventIds } from './step-event-id';
 import { TransfersInFlight, type TransferInFlight } from './transfers-in-flight';
 
@@ -44,7 +49,7 @@ export class TransferProcessManager {
   private async step(transfer: Active, context: CommandContext): Promise<void> {
     const { transferId, fromAccountId, toAccountId, amount } = transfer;
     if (transfer.status === 'requested') {
-      const debit = { type: 'DebitForTransfer', transferId, amount, toAccountId };
+      const debit: AccountCommand = { type: 'DebitForTransfer', transferId, amount, toAccountId };
       const refused = await this.refusal(() =>
         this.onAccount(fromAccountId, debit, 'debit', transfer, context),
       );
@@ -54,7 +59,7 @@ export class TransferProcessManager {
       });
       return;
     }
-    const credit = { type: 'CreditForTransfer', transferId, amount, fromAccountId };
+    const credit: AccountCommand = { type: 'CreditForTransfer', transferId, amount, fromAccountId };
     const refused = await this.refusal(() =>
       this.onAccount(toAccountId, credit, 'credit', transfer, context),
     );
@@ -77,7 +82,7 @@ export class TransferProcessManager {
 
   private onAccount(
     accountId: string,
-    command: object,
+    command: AccountCommand,
     step: string,
     transfer: Active,
     context: CommandContext,
@@ -104,7 +109,9 @@ export class TransferProcessManager {
     failure: { reason: string; refunded: boolean } | undefined,
     context: CommandContext,
   ) {
-    const command = failure ? { type: 'FailTransfer', ...failure } : { type: 'CompleteTransfer' };
+    const command: TransferCommand = failure
+      ? { type: 'FailTransfer', ...failure }
+      : { type: 'CompleteTransfer' };
     return this.transaction.run(async () => {
       await this.pipeline.run(transferStream(transferId), command, context, {
         eventIds: stepEventIds(transferId, failure ? 'failed' : 'completed'),

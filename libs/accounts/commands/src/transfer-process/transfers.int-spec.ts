@@ -1,9 +1,9 @@
 import { TransactionScope } from '@tally/event-store';
 import { eventually } from '@tally/testing';
 import { CommandTestApp } from '../testing';
-import { CommandPipeline } from '../command-pipeline';
-import { transferStream } from '../transfer-stream';
-import { accountStream } from '../account-stream';
+import { CommandPipeline } from '../pipeline/command-pipeline';
+import { transferStream } from '../pipeline/transfer-stream';
+import { accountStream } from '../pipeline/account-stream';
 import { moneyLedger } from './money-conservation';
 import { TransferProcessManager } from './transfer-process-manager';
 import { TransferWorker } from './transfer-worker';

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccountIdPipe } from '../account-id.pipe';
+import { AccountIdPipe, accountInPath } from '../account-id.pipe';
 import { AccountWriteDocs } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
@@ -22,7 +22,7 @@ export class WithdrawMoneyHttp {
   @Post()
   @RequireScope(Scope.Write)
   @HttpCode(200)
-  @Idempotent()
+  @Idempotent(accountInPath)
   @JsonObjectBody()
   @AccountWriteDocs()
   @ApiBody({ type: MoneyAmountBody })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { COMMANDS_OPTIONS, type CommandsOptions } from './commands-options';
+import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 
 /** A stream's folded state at `version`, as this process last committed or read it. */
 export interface CachedState<State = unknown> {

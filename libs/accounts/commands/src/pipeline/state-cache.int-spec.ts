@@ -1,7 +1,9 @@
 import { PostgresEventStore, TransactionScope } from '@tally/event-store';
 import { accountStream } from './account-stream';
 import { CommandPipeline } from './command-pipeline';
-import { CommandTestApp } from './testing';
+import { CommandTestApp } from '../testing';
+import { IdempotencyKeys } from '../idempotency/idempotency-keys';
+import { defaultCommandsOptions } from '../commands-options';
 import { StreamStateCache } from './stream-state-cache';
 
 jest.setTimeout(30_000);
@@ -19,7 +21,7 @@ describe('the stream state cache, with another instance writing', () => {
   const stored = async (id: string) =>
     new CommandPipeline(
       new TransactionScope(a.pool),
-      { snapshotEvery: 100 },
+      { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 0 }),
     ).load(accountStream(id));
   const loads = () => jest.spyOn(PostgresEventStore.prototype, 'readStreamFromSnapshot');
@@ -50,11 +52,15 @@ describe('the stream state cache, with another instance writing', () => {
     const id = await a.openAccount('EUR', 100); // a: version 2 cached
     expect((await b.post(`/accounts/${id}/deposits`, { amount: 10 })).body.version).toBe(3);
     const spy = loads();
+    const catchUps = jest.spyOn(PostgresEventStore.prototype, 'readStream');
     expect(await a.post(`/accounts/${id}/deposits`, { amount: 1 })).toMatchObject({
       status: 200,
       body: { version: 4 },
     });
-    expect(spy).toHaveBeenCalledTimes(1); // the stale entry cost one load, nothing more
+    // The stale entry cost one read of the events it missed, nothing more (no full load).
+    expect(spy).not.toHaveBeenCalled();
+    expect(catchUps).toHaveBeenCalledTimes(1);
+    expect(catchUps).toHaveBeenCalledWith(streamOf(id), 3, expect.any(Number));
     expect(cacheOf(a).get(streamOf(id))).toMatchObject({ version: 4, state: { balance: 111 } });
     expect(await stored(id)).toMatchObject({ version: 4, state: { balance: 111 } });
   });
@@ -85,12 +91,25 @@ describe('the stream state cache, with another instance writing', () => {
     expect(await stored(id)).toMatchObject({ version: 3, state: { balance: 50 } });
   });
 
-  it('caches nothing written inside a transaction (an idempotent request), which could still roll back', async () => {
+  it('caches what an idempotent request wrote only once its transaction has committed', async () => {
     const id = await a.openAccount('EUR');
     const keyed = await a.post(`/accounts/${id}/deposits`, { amount: 7 }, { 'idempotency-key': `k-${id}` });
     expect(keyed).toMatchObject({ status: 200, body: { version: 2 } });
-    expect(cacheOf(a).get(streamOf(id))).toBeUndefined();
+    expect(cacheOf(a).get(streamOf(id))).toMatchObject({ version: 2, state: { balance: 7 } });
     expect(await a.post(`/accounts/${id}/deposits`, { amount: 1 })).toMatchObject({ body: { version: 3 } });
     expect(await stored(id)).toMatchObject({ version: 3, state: { balance: 8 } });
+  });
+
+  it('caches nothing from an idempotent request whose transaction rolled back', async () => {
+    const id = await a.openAccount('EUR', 10); // a: version 2 cached
+    // The deposit is written in the transaction, then storing the response fails: all rolls back.
+    jest
+      .spyOn(IdempotencyKeys.prototype, 'complete')
+      .mockRejectedValueOnce(Object.assign(new Error('connection lost'), { code: '08006' }));
+    const failed = await a.post(`/accounts/${id}/deposits`, { amount: 5 }, { 'idempotency-key': `r-${id}` });
+    expect(failed.status).toBe(503);
+    expect(cacheOf(a).get(streamOf(id))?.version ?? 2).toBe(2);
+    expect(await a.post(`/accounts/${id}/deposits`, { amount: 1 })).toMatchObject({ body: { version: 3 } });
+    expect(await stored(id)).toMatchObject({ version: 3, state: { balance: 11 } });
   });
 });

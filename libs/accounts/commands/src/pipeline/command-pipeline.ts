@@ -1,0 +1,398 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { encodeConsistencyToken, type DomainEvent } from '@tally/contracts';
+import type { Decider } from '@tally/accounts-domain';
+import {
+  DuplicateEventError,
+  PostgresEventStore,
+  SnapshotStore,
+  TransactionScope,
+  WrongExpectedVersionError,
+  type NewEvent,
+  type Queryable,
+} from '@tally/event-store';
+import type { CommandContext, WriteResult } from '../command-context';
+import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
+import { backOff } from './back-off';
+import { decideTurn, type DecidedTurn } from './decide-turn';
+import { StreamContendedError } from './pipeline-errors';
+import { StreamQueues, type Waiting } from './stream-queues';
+import { StreamStateCache, type CachedState } from './stream-state-cache';
+
+export { CommandQueueFullError, StreamContendedError, VersionConflictError } from './pipeline-errors';
+
+export interface StreamOf<Command, Event extends DomainEvent, State> {
+  streamId: string;
+  streamType: string;
+  decider: Decider<Command, Event, State>;
+  schemaVersionOf(eventType: Event['type']): number;
+  /** Names the shape of State for snapshots; change it when State changes shape. None: no snapshots. */
+  snapshotKind?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the queues hold streams of every kind
+type AnyStream = StreamOf<any, DomainEvent, any>;
+
+export interface Loaded<State> {
+  state: State;
+  version: number;
+  /** Events folded on top of the snapshot: what this load cost. */
+  eventsRead: number;
+  snapshotVersion: number;
+}
+
+export interface RunOptions {
+  /**
+   * Ids for the decided events, derived from the command rather than random: a process step retried
+   * after a crash finds its event already stored and does nothing (the unique event id also stops
+   * two racing leaders). Used for the steps of transfers.
+   */
+  eventIds?: (index: number) => string;
+}
+
+/** A command waiting for its stream's turn. */
+interface CommandWaiting extends Waiting {
+  kind: 'command';
+  stream: AnyStream;
+  command: unknown;
+  context: CommandContext;
+  options: RunOptions;
+  now: () => Date;
+  /** Past this (epoch ms) a command still not written is answered 503, never left hanging. */
+  deadline: number;
+  /** The caller's transaction to write in (such a command is written alone), else the pool. */
+  transaction?: Queryable;
+  resolve(result: WriteResult): void;
+}
+
+/** Work that holds a stream for its whole duration (an idempotent request's transaction). */
+interface TurnWaiting extends Waiting {
+  kind: 'turn';
+  deadline: number;
+  work: () => Promise<unknown>;
+  /** The caller's async context, in which the work runs (its logging, its transaction). */
+  caller: AsyncResource;
+  resolve(result: unknown): void;
+}
+
+/** A turn being held: the state it started from and what its work wrote so far. */
+interface HeldTurn {
+  streamId: string;
+  state?: CachedState;
+  written?: CachedState;
+}
+
+type Base = CachedState & { fresh: boolean };
+
+const PAGE = 10_000;
+
+/**
+ * The one command pipeline. Every command for a stream waits in that stream's queue (StreamQueues),
+ * and one turn at a time decides everything waiting, one command after another on the latest state,
+ * then appends all their events as ONE append with one expected-version check. Each command still
+ * gets its own answer: its own version and consistency token, or its own refusal, which changes
+ * nothing for the others. Within a process, commands on one stream therefore never race; on a hot
+ * stream they get cheaper, since one round trip and one commit serve a whole turn.
+ *
+ * The state a turn starts from is this process's cached state of the stream (StreamStateCache) or a
+ * load (snapshot + tail). Another instance may have written since: the expected-version guard then
+ * refuses the append, the turn catches up on the events it missed and decides again, with a jittered
+ * back-off after repeated losses, until each command's deadline (then 503, never a 409 for a request
+ * that did not ask for a conditional write). A refusal or a stale If-Match seen on a cached state is
+ * only final once the stored state confirms it, so the cache never changes an answer.
+ *
+ * Inside a caller's transaction a command is a turn of its own, written on that transaction. An
+ * idempotent request takes its stream's turn before it opens its transaction (`inTurn`): its key, its
+ * events and its stored response commit together, in queue order, and it holds no connection while it
+ * waits.
+ */
+@Injectable()
+export class CommandPipeline {
+  private readonly queues: StreamQueues<CommandWaiting | TurnWaiting>;
+  private readonly held = new AsyncLocalStorage<HeldTurn>();
+  /** On the pool: appends share commits with every other stream's (group commit). */
+  private readonly store: PostgresEventStore;
+
+  constructor(
+    private readonly scope: TransactionScope,
+    @Inject(COMMANDS_OPTIONS)
+    private readonly options: Pick<CommandsOptions, 'snapshotEvery' | 'streams'>,
+    private readonly states: StreamStateCache,
+  ) {
+    this.store = new PostgresEventStore(scope.pool);
+    this.queues = new StreamQueues(options.streams, (streamId, items) => this.writeTurn(streamId, items));
+  }
+
+  /** The stream's current state, read from the store (snapshot + tail). */
+  async load<State>(stream: StreamOf<unknown, DomainEvent, State>): Promise<Loaded<State>> {
+    const loaded = await this.loadFrom(this.storeOn(this.scope.db), stream);
+    // A stream that does not exist is not worth a slot (probes of random ids would evict real ones).
+    if (loaded.version > 0 && !this.scope.inTransaction) this.states.remember(stream.streamId, loaded);
+    return loaded;
+  }
+
+  /** Decides `command` in its stream's next turn and writes its events; resolves with its own outcome. */
+  run<Command, Event extends DomainEvent, State>(
+    stream: StreamOf<Command, Event, State>,
+    command: Command,
+    context: CommandContext,
+    options: RunOptions = {},
+    now: () => Date = () => new Date(),
+  ): Promise<WriteResult> {
+    const transaction = this.scope.inTransaction ? this.scope.db : undefined;
+    return new Promise<WriteResult>((resolve, reject) => {
+      const waiting: CommandWaiting = {
+        kind: 'command',
+        alone: transaction !== undefined,
+        stream: stream as AnyStream,
+        command,
+        context,
+        options,
+        now,
+        deadline: Date.now() + this.options.streams.deadlineMs,
+        transaction,
+        resolve,
+        reject,
+      };
+      const held = this.held.getStore();
+      if (held?.streamId === stream.streamId) void this.writeInHeldTurn(held, waiting);
+      else this.queues.push(stream.streamId, waiting); // a full queue throws: the promise rejects
+    });
+  }
+
+  /**
+   * Runs `work` while holding the stream: it starts once every command queued before it is written,
+   * and nothing else is written to the stream until it settles. Commands it runs on this stream are
+   * written at once, on its transaction.
+   */
+  inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queues.push(streamId, {
+        kind: 'turn',
+        alone: true,
+        deadline: Date.now() + this.options.streams.deadlineMs,
+        work,
+        caller: new AsyncResource('CommandPipeline.inTurn'),
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      });
+    });
+  }
+
+  private async writeTurn(streamId: string, items: (CommandWaiting | TurnWaiting)[]): Promise<void> {
+    const [first] = items;
+    if (first.kind === 'turn') return this.holdTurn(streamId, first);
+    const commands = this.withinDeadline(streamId, items as CommandWaiting[]);
+    if (commands.length === 0) return;
+    const { transaction } = first;
+    try {
+      const written = await this.writeCommands(
+        first.stream,
+        commands,
+        this.states.get(streamId),
+        transaction,
+      );
+      // A transaction's write may still roll back: forget the stream rather than cache a state
+      // that might never exist. Through the pool the append has committed.
+      if (transaction || !written) this.states.forget(streamId);
+      else this.states.remember(streamId, written);
+    } catch (error) {
+      this.states.forget(streamId); // e.g. a lost connection: whether the append committed is unknown
+      throw error;
+    }
+  }
+
+  private async holdTurn(streamId: string, turn: TurnWaiting): Promise<void> {
+    if (Date.now() > turn.deadline) return turn.reject(new StreamContendedError(streamId));
+    const held: HeldTurn = { streamId, state: this.states.get(streamId) };
+    try {
+      const result = await turn.caller.runInAsyncScope(() => this.held.run(held, turn.work));
+      // The work (and its transaction) has committed: what it wrote is the stream's state now.
+      if (held.written) this.states.remember(streamId, held.written);
+      turn.resolve(result);
+    } catch (error) {
+      this.states.forget(streamId);
+      turn.reject(error);
+    }
+  }
+
+  private async writeInHeldTurn(held: HeldTurn, command: CommandWaiting): Promise<void> {
+    try {
+      held.written =
+        (await this.writeCommands(
+          command.stream,
+          [command],
+          held.written ?? held.state,
+          command.transaction,
+        )) ?? held.written;
+    } catch (error) {
+      held.state = held.written = undefined;
+      command.reject(error);
+    }
+  }
+
+  /**
+   * Decides the commands in order on the stream's state and appends their events in one append;
+   * on a lost race, catches up and decides again. Settles every command. Returns the stream's state
+   * afterwards (undefined if nothing is known for sure); throws, leaving the rest unsettled, only on
+   * a failure of the store.
+   */
+  private async writeCommands(
+    stream: AnyStream,
+    commands: CommandWaiting[],
+    cached: CachedState | undefined,
+    transaction: Queryable | undefined,
+  ): Promise<CachedState | undefined> {
+    const store = transaction ? this.storeOn(transaction) : this.store;
+    let base: Base = cached
+      ? { ...cached, fresh: false }
+      : { ...(await this.loadFrom(store, stream)), fresh: true };
+    let open = commands;
+    for (let lost = 0; ;) {
+      const done = await Promise.all(
+        open.map(({ options }) => (options.eventIds ? store.hasEvent(options.eventIds(0)) : false)),
+      );
+      const turn = decideTurn(
+        stream.decider,
+        base,
+        open.map(({ command, context }, index) => ({ command, context, alreadyDone: done[index] })),
+      );
+      if (turn.events.length === 0 && !base.fresh) {
+        // Only refusals, decided on a cached state that may be behind: only the stored one can refuse.
+        base = await this.catchUp(store, stream, base);
+        continue;
+      }
+      if (turn.events.length > 0) {
+        try {
+          await store.append(
+            stream.streamId,
+            stream.streamType,
+            base.version,
+            this.envelope(stream, open, turn),
+          );
+        } catch (error) {
+          // Another writer moved the stream (or a racing leader stored a step's event): catch up and
+          // decide again; the steps already stored are then seen as done.
+          if (!(error instanceof WrongExpectedVersionError || error instanceof DuplicateEventError))
+            throw error;
+          base = await this.catchUp(store, stream, base);
+          open = this.withinDeadline(stream.streamId, open);
+          if (open.length === 0) return undefined;
+          if (++lost > 1) await backOff(lost, Math.min(...open.map((c) => c.deadline)));
+          continue;
+        }
+      }
+      // The snapshot is only a cache: failing to save one must not fail commands that are written.
+      const snapshotVersion = await this.snapshotIfDue(
+        transaction ?? this.scope.pool,
+        stream,
+        base.snapshotVersion,
+        turn.version,
+        turn.state,
+      ).catch(() => base.snapshotVersion);
+      open.forEach((command, index) => {
+        const outcome = turn.outcomes[index];
+        if (outcome.kind === 'refused') command.reject(outcome.error);
+        else command.resolve(writeResult(stream.streamId, outcome.version));
+      });
+      return { version: turn.version, state: turn.state, snapshotVersion };
+    }
+  }
+
+  /** Answers 503 to the commands whose deadline has passed; returns the others. */
+  private withinDeadline(streamId: string, commands: CommandWaiting[]): CommandWaiting[] {
+    const now = Date.now();
+    return commands.filter((command) => {
+      if (now <= command.deadline) return true;
+      command.reject(new StreamContendedError(streamId));
+      return false;
+    });
+  }
+
+  private storeOn(db: Queryable): PostgresEventStore {
+    return db === this.scope.pool ? this.store : new PostgresEventStore(db);
+  }
+
+  private async loadFrom<State>(
+    store: PostgresEventStore,
+    stream: StreamOf<unknown, DomainEvent, State>,
+  ): Promise<Loaded<State>> {
+    const { snapshot, events } = stream.snapshotKind
+      ? await store.readStreamFromSnapshot<State>(stream.streamId, stream.snapshotKind, PAGE)
+      : { snapshot: undefined, events: await store.readStream(stream.streamId, 1, PAGE) };
+    const from = {
+      state: snapshot?.state ?? stream.decider.initialState,
+      version: snapshot?.version ?? 0,
+      snapshotVersion: snapshot?.version ?? 0,
+    };
+    const caughtUp = await this.fold(store, stream, from, events);
+    return { ...caughtUp, eventsRead: caughtUp.version - from.version };
+  }
+
+  /** The state `base` plus every event stored after it. */
+  private async catchUp(store: PostgresEventStore, stream: AnyStream, base: CachedState): Promise<Base> {
+    const first = await store.readStream(stream.streamId, base.version + 1, PAGE);
+    return { ...(await this.fold(store, stream, base, first)), fresh: true };
+  }
+
+  private async fold<State>(
+    store: PostgresEventStore,
+    stream: StreamOf<unknown, DomainEvent, State>,
+    from: CachedState<State>,
+    first: DomainEvent[] & { length: number },
+  ): Promise<CachedState<State>> {
+    let { state, version } = from;
+    for (let page = first; ; page = await store.readStream(stream.streamId, version + 1, PAGE)) {
+      for (const event of page) state = stream.decider.evolve(state, event);
+      version += page.length;
+      if (page.length < PAGE) return { state, version, snapshotVersion: from.snapshotVersion };
+    }
+  }
+
+  private envelope(
+    stream: AnyStream,
+    commands: CommandWaiting[],
+    turn: DecidedTurn<DomainEvent, unknown>,
+  ): NewEvent[] {
+    return commands.flatMap(({ context, options, now }, index) => {
+      const outcome = turn.outcomes[index];
+      if (outcome.kind !== 'decided') return [];
+      const occurredAt = now();
+      return outcome.events.map((event, n) => ({
+        eventId: options.eventIds?.(n) ?? randomUUID(),
+        type: event.type,
+        schemaVersion: stream.schemaVersionOf(event.type),
+        data: event.data,
+        metadata: {
+          correlationId: context.correlationId,
+          causationId: context.causationId,
+          ...(context.actor === undefined ? {} : { actor: context.actor }),
+        },
+        occurredAt,
+      }));
+    });
+  }
+
+  /**
+   * A long tail makes the next load slow: remember the new state once the stream is SNAPSHOT_EVERY
+   * past its snapshot. Returns the version of the stream's snapshot from now on.
+   */
+  private async snapshotIfDue<State>(
+    db: Queryable,
+    stream: StreamOf<unknown, DomainEvent, State>,
+    snapshotVersion: number,
+    version: number,
+    state: State,
+  ): Promise<number> {
+    if (!stream.snapshotKind || version - snapshotVersion < this.options.snapshotEvery)
+      return snapshotVersion;
+    await new SnapshotStore(db).save(stream.streamId, stream.snapshotKind, { version, state });
+    return version;
+  }
+}
+
+const writeResult = (streamId: string, version: number): WriteResult => ({
+  version,
+  consistencyToken: encodeConsistencyToken({ streamId, version }),
+});
