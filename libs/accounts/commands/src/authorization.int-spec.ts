@@ -102,6 +102,22 @@ describe('write-side authorisation', () => {
     expect(paying.status).toBe(202);
   });
 
+  it('answers a transfer from someone else’s account to itself exactly as one from a missing account', async () => {
+    const before = await eventCount();
+    const toItself = (account: string, as: Record<string, string>) =>
+      t.post('/transfers', { fromAccountId: account, toAccountId: account, amount: 10 }, as);
+    const [foreign, nowhere, own] = [
+      await toItself(aliceAccount, bob),
+      await toItself(missing, bob),
+      await toItself(bobAccount, bob),
+    ];
+    // Ownership is checked before same-account, which would reveal that the account exists.
+    expect(foreign).toMatchObject({ status: 422, body: { code: 'account-not-found' } });
+    expect({ ...foreign.body, instance: undefined }).toEqual({ ...nowhere.body, instance: undefined });
+    expect(own).toMatchObject({ status: 422, body: { code: 'same-account' } });
+    expect(await eventCount()).toBe(before);
+  });
+
   it('lets an admin act on anyone’s account, and records who acted', async () => {
     const deposited = await t.post(`/accounts/${bobAccount}/deposits`, { amount: 7 }, admin);
     expect(deposited.status).toBe(200);

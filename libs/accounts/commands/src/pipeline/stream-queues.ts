@@ -48,8 +48,9 @@ export class StreamQueues<Item extends Waiting> {
       queue.push(item);
       return;
     }
-    this.queues.set(streamId, [item]);
-    this.home.runInAsyncScope(() => void this.work(streamId));
+    const waiting = [item];
+    this.queues.set(streamId, waiting);
+    this.home.runInAsyncScope(() => void this.work(streamId, waiting));
   }
 
   /** Items waiting or being written, in all. */
@@ -57,8 +58,7 @@ export class StreamQueues<Item extends Waiting> {
     return this.count;
   }
 
-  private async work(streamId: string): Promise<void> {
-    const queue = this.queues.get(streamId)!;
+  private async work(streamId: string, queue: Item[]): Promise<void> {
     while (queue.length > 0) {
       const turn = queue[0].alone
         ? 1
