@@ -38,6 +38,7 @@ export class QueryServiceModule {
       ],
       controllers: [...accountReadModels.controllers, OperationsController],
       providers: [
+        ...accountReadModels.providers,
         {
           provide: READINESS_CHECKS,
           useFactory: (dataSource: DataSource, kafka: KafkaReadiness, projections: ProjectionLifecycle) => [

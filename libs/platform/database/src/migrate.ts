@@ -1,8 +1,21 @@
 import { Client } from 'pg';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { CONNECT_TIMEOUT_MS } from './ensure-database';
 
-type MigrationClass = new () => MigrationInterface;
+export type MigrationClass = new () => MigrationInterface;
+
+/** Where TypeORM records the migrations that ran in a database, by name. */
+const MIGRATIONS_TABLE = 'migrations';
+
+/**
+ * Whether the migration `name` ran in this database. A migration that ran in existing databases is
+ * never rewritten; when one is split into parts (say, one per read model), each part asks this and
+ * does nothing where the original already did its work, so old and new databases end up alike.
+ */
+export async function migrationRan(db: QueryRunner, name: string): Promise<boolean> {
+  const rows: unknown[] = await db.query(`SELECT 1 FROM ${MIGRATIONS_TABLE} WHERE name = $1`, [name]);
+  return rows.length > 0;
+}
 
 /**
  * Runs TypeORM migrations (never `synchronize`). Several instances may start at once, so a
@@ -19,7 +32,7 @@ export async function runMigrations(
     type: 'postgres',
     url,
     migrations,
-    migrationsTableName: 'migrations',
+    migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     logging: ['error'],
     extra: { max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },

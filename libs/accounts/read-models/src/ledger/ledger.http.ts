@@ -1,15 +1,14 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { ProblemException, RequireScope, Scope, notFound } from '@tally/http';
+import { ProblemException, RequireScope, Scope } from '@tally/http';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
-import { AccountSummary } from '../account-summary/account-summary.entity';
-import { visibleTo } from '../account-summary/account-summary.http';
+import { AccountAccess } from '../access';
 import { withEtag } from '../http-caching';
-import { decodeCursor, encodeCursor } from '../keyset-cursor';
-import { PageQuery } from '../read-query.dto';
+import { keysetPage } from '../pagination/keyset-page';
+import { PageQuery } from '../pagination/page-query.dto';
 import { LedgerEntry } from './ledger-entry.entity';
 
 const instant = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/;
@@ -77,7 +76,7 @@ export class BalanceView {
 export class LedgerHttp {
   constructor(
     @InjectRepository(LedgerEntry) private readonly entries: Repository<LedgerEntry>,
-    @InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>,
+    private readonly access: AccountAccess,
   ) {}
 
   @Get(':id/ledger')
@@ -92,33 +91,24 @@ export class LedgerHttp {
       throw new ProblemException(400, 'validation-failed', 'The request is not valid', 'See errors.', {
         errors: [{ field: 'to', messages: ['to must be later than from'] }],
       });
-    const account = await this.accounts.findOneBy({ accountId });
-    if (!account || !visibleTo(request, account.ownerId)) throw notFound('Account', accountId);
-    const descending = query.sort === '-version';
-    const limit = query.limit ?? 50;
+    const account = await this.access.visibleAccount(request, accountId);
     const fingerprint = JSON.stringify([accountId, query.sort ?? 'version', query.from, query.to]);
     const builder = this.entries.createQueryBuilder('e').where('e.accountId = :accountId', { accountId });
     if (query.from) builder.andWhere('e.occurredAt >= :from', { from: new Date(query.from) });
     if (query.to) builder.andWhere('e.occurredAt < :to', { to: new Date(query.to) });
-    if (query.cursor) {
-      const [after] = decodeCursor(query.cursor, fingerprint, 1);
-      builder.andWhere(`e.version ${descending ? '<' : '>'} :after`, { after });
-    }
-    const rows = await builder
-      .orderBy('e.version', descending ? 'DESC' : 'ASC')
-      .limit(limit + 1)
-      .getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
+    const { rows, nextCursor } = await keysetPage(
+      builder,
+      { columns: ['version'], descending: query.sort === '-version' },
+      { limit: query.limit ?? 50, cursor: query.cursor, fingerprint },
+    );
     return {
       accountId,
       currency: account.currency,
-      items: page.map(({ accountId: _, occurredAt, ...entry }) => ({
+      items: rows.map(({ accountId: _, occurredAt, ...entry }) => ({
         ...entry,
         occurredAt: occurredAt.toISOString(),
       })),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ query: fingerprint, key: [last.version] }) : null,
+      nextCursor,
     };
   }
 
@@ -132,8 +122,7 @@ export class LedgerHttp {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BalanceView | undefined> {
     const asOf = query.asOf ? new Date(query.asOf) : new Date();
-    const account = await this.accounts.findOneBy({ accountId });
-    if (!account || !visibleTo(request, account.ownerId)) throw notFound('Account', accountId);
+    const account = await this.access.visibleAccount(request, accountId);
     if (asOf < account.openedAt)
       throw new ProblemException(
         404,

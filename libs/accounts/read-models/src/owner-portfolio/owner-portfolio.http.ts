@@ -5,8 +5,9 @@ import { RequireScope, Scope, notFound } from '@tally/http';
 import { Length, Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { visibleOwner } from '../access';
 import { AccountSummary } from '../account-summary/account-summary.entity';
-import { accountView, AccountSummaryView, visibleOwner } from '../account-summary/account-summary.http';
+import { accountView, AccountSummaryView } from '../account-summary/account-summary.view';
 import { withEtag } from '../http-caching';
 import { OwnerBalance } from './owner-balance.entity';
 

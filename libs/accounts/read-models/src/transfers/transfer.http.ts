@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
-import { RequireScope, Scope, isAdmin, notFound, principalOf } from '@tally/http';
+import { RequireScope, Scope, notFound } from '@tally/http';
 import { Matches } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { In, type Repository } from 'typeorm';
-import { AccountSummary } from '../account-summary/account-summary.entity';
+import type { Repository } from 'typeorm';
+import { AccountAccess } from '../access';
 import { withEtag } from '../http-caching';
 import { Transfer } from './transfer.entity';
 
@@ -39,17 +39,8 @@ const iso = (date: Date | null) => date?.toISOString() ?? null;
 export class TransferHttp {
   constructor(
     @InjectRepository(Transfer) private readonly transfers: Repository<Transfer>,
-    @InjectRepository(AccountSummary) private readonly accounts: Repository<AccountSummary>,
+    private readonly access: AccountAccess,
   ) {}
-
-  /** A transfer is visible to the owners of either side (and admins). */
-  private async visible(request: FastifyRequest, row: Transfer): Promise<boolean> {
-    const principal = principalOf(request);
-    if (!principal || isAdmin(principal)) return true;
-    return this.accounts.exists({
-      where: { accountId: In([row.fromAccountId, row.toAccountId]), ownerId: principal.subject },
-    });
-  }
 
   @Get(':id')
   @RequireScope(Scope.Read)
@@ -60,8 +51,10 @@ export class TransferHttp {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TransferView | undefined> {
     const row = await this.transfers.findOneBy({ transferId: params.id });
-    // Someone else's transfer is answered exactly as a missing one.
-    if (!row || !(await this.visible(request, row))) throw notFound('Transfer', params.id);
+    // A transfer is visible to the owners of either side (and admins); someone else's is answered
+    // exactly as a missing one.
+    if (!row || !(await this.access.ownsAnyOf(request, [row.fromAccountId, row.toAccountId])))
+      throw notFound('Transfer', params.id);
     return withEtag(request, reply, `"${row.version}"`, {
       ...row,
       requestedAt: row.requestedAt.toISOString(),
