@@ -5,7 +5,7 @@ import { CONNECT_TIMEOUT_MS } from './ensure-database';
 export type MigrationClass = new () => MigrationInterface;
 
 /** Where TypeORM records the migrations that ran in a database, by name. */
-const MIGRATIONS_TABLE = 'migrations';
+export const MIGRATIONS_TABLE = 'migrations';
 
 /**
  * Whether the migration `name` ran in this database. A migration that ran in existing databases is

@@ -1,3 +1,5 @@
+import { MIGRATIONS_TABLE } from './migrate';
+
 /**
  * Least privilege in PostgreSQL. The migrations run as the database's owner (the migrator); the
  * services may run as these roles, which can do only what their side needs:
@@ -55,7 +57,7 @@ export async function grantServiceRole(db: Sql, role: string, otherRole: string)
   await db.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
   await db.query(`GRANT ${DML} ON ALL TABLES IN SCHEMA public TO ${role}`);
   await db.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-  await db.query(`REVOKE ALL ON TABLE migrations FROM ${role}`);
+  await db.query(`REVOKE ALL ON TABLE ${MIGRATIONS_TABLE} FROM ${role}`);
   await db.query(`ALTER DEFAULT PRIVILEGES GRANT ${DML} ON TABLES TO ${role}`);
   await db.query(`ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
 }
