@@ -1,8 +1,7 @@
-import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
 import type { BulkTarget, CopyValue } from '@tally/projections';
-import { EventStreams } from '@tally/testing';
+import { EventStreams, asDelivered } from '@tally/testing';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, type ReadModelSnapshot } from './testing';
+import { foldReadModels, snapshotOfRows } from './testing';
 
 type Row = Record<string, CopyValue>;
 
@@ -21,54 +20,6 @@ function capture(): { target: BulkTarget; rows: (table: string) => Row[] } {
   };
 }
 
-const by = (key: (row: Row) => string) => (a: Row, b: Row) =>
-  key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-const pad = (n: CopyValue) => String(n).padStart(10, '0');
-
-function snapshotOf(rows: (table: string) => Row[]): ReadModelSnapshot {
-  return {
-    accounts: rows('accounts')
-      .sort(by((r) => String(r.account_id)))
-      .map((r) => ({
-        accountId: r.account_id as string,
-        ownerId: r.owner_id as string,
-        currency: r.currency as string,
-        balance: r.balance as number,
-        status: r.status as string,
-        version: r.version as number,
-        entryCount: r.entry_count as number,
-      })),
-    ledger: rows('ledger_entries')
-      .sort(by((r) => `${String(r.account_id)}@${pad(r.version)}`))
-      .map((r) => ({
-        accountId: r.account_id as string,
-        version: r.version as number,
-        kind: r.kind as string,
-        amount: r.amount as number,
-        balanceAfter: r.balance_after as number,
-      })),
-    transfers: rows('transfers')
-      .sort(by((r) => String(r.transfer_id)))
-      .map((r) => ({
-        transferId: r.transfer_id as string,
-        status: r.status as string,
-        version: r.version as number,
-        amount: r.amount as number,
-        reason: r.reason as string | null,
-      })),
-    owners: rows('owner_balances')
-      .filter((r) => (r.accounts as number) > 0)
-      .sort(by((r) => `${String(r.owner_id)}\u0000${String(r.currency)}`))
-      .map((r) => ({
-        ownerId: r.owner_id as string,
-        currency: r.currency as string,
-        balance: r.balance as number,
-        accounts: r.accounts as number,
-        openAccounts: r.open_accounts as number,
-      })),
-  };
-}
-
 describe('the read models bulk loads (rebuild path)', () => {
   it('write exactly the rows a fold of the events says, whatever the batch boundaries', () => {
     const streams = new EventStreams();
@@ -83,7 +34,7 @@ describe('the read models bulk loads (rebuild path)', () => {
     }
     streams.withdraw(d, 1_500);
     const closed = streams.skip(`account-${d}`, 'tally.account.closed', {});
-    const events: EventEnvelope[] = [...streams.events, closed].map((e) => decodeEvent(encodeEvent(e)));
+    const events = asDelivered([...streams.events, closed]);
 
     for (const batchSize of [1, 7, events.length]) {
       const { target, rows } = capture();
@@ -91,7 +42,7 @@ describe('the read models bulk loads (rebuild path)', () => {
       for (let start = 0; start < events.length; start += batchSize)
         for (const load of loads) load.add(events.slice(start, start + batchSize));
       for (const load of loads) load.finish();
-      expect(snapshotOf(rows)).toEqual(foldReadModels(events));
+      expect(snapshotOfRows(rows)).toEqual(foldReadModels(events));
     }
   });
 });

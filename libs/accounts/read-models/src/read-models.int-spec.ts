@@ -1,45 +1,30 @@
-import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
-import { runMigrations } from '@tally/database';
+import { encodeEvent } from '@tally/contracts';
 import { DeadLetterHeaders, listDeadLetters, redriveDeadLetter } from '@tally/messaging';
 import { ProjectionConsumer } from '@tally/projections';
 import {
   EventStreams,
+  asDelivered as decoded,
   asMessages,
-  createTestDatabase,
   createTestTopic,
   eventually,
   produce,
-  type TestDatabase,
+  quietLogger as quiet,
 } from '@tally/testing';
 import type { Kafka } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, readModelSnapshot } from './testing';
+import { createReadDatabase, foldReadModels, readModelSnapshot, type ReadDatabase } from './testing';
 
 jest.setTimeout(90_000);
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-const decoded = (events: EventEnvelope[]) => events.map((event) => decodeEvent(encodeEvent(event)));
-
 describe('account read models over a real topic', () => {
-  let db: TestDatabase;
+  let db: ReadDatabase;
   let dataSource: DataSource;
   const consumers: ProjectionConsumer[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase('read_models');
-    await runMigrations(db.url, accountReadModels.migrations, 'read');
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: db.url,
-      entities: accountReadModels.entities,
-      extra: { max: 8 },
-    }).initialize();
+    db = await createReadDatabase('read_models', 8);
+    dataSource = db.dataSource;
   });
 
   afterEach(async () => {
@@ -50,7 +35,6 @@ describe('account read models over a real topic', () => {
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await db?.drop();
   });
 

@@ -1,5 +1,3 @@
-import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
-import { runMigrations } from '@tally/database';
 import {
   ProjectionConsumer,
   rebuildReadModels,
@@ -8,30 +6,23 @@ import {
 } from '@tally/projections';
 import {
   EventStreams,
+  asDelivered as decoded,
   asMessages,
-  createTestDatabase,
   createTestTopic,
   eventually,
   produce,
-  type TestDatabase,
+  quietLogger as quiet,
 } from '@tally/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { accountReadModels } from './account-read-models';
-import { foldReadModels, readModelSnapshot } from './testing';
+import { createReadDatabase, foldReadModels, readModelSnapshot, type ReadDatabase } from './testing';
 
 jest.setTimeout(120_000);
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
-const decoded = (events: EventEnvelope[]) => events.map((event) => decodeEvent(encodeEvent(event)));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('rebuilding the read models while they serve', () => {
-  let db: TestDatabase;
+  let db: ReadDatabase;
   let dataSource: DataSource;
   let live: ProjectionConsumer | undefined;
   const snapshot = () => readModelSnapshot((sql) => dataSource.query(sql));
@@ -41,19 +32,12 @@ describe('rebuilding the read models while they serve', () => {
     );
 
   beforeAll(async () => {
-    db = await createTestDatabase('rebuild');
-    await runMigrations(db.url, accountReadModels.migrations, 'read');
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: db.url,
-      entities: accountReadModels.entities,
-      extra: { max: 8 },
-    }).initialize();
+    db = await createReadDatabase('rebuild', 8);
+    dataSource = db.dataSource;
   });
 
   afterAll(async () => {
     await live?.stop();
-    await dataSource?.destroy();
     await db?.drop();
   });
 
@@ -213,9 +197,8 @@ describe('rebuilding the read models while they serve', () => {
   });
 
   it('takes the live consumer path all the way when a projection offers no bulk load', async () => {
-    const own = await createTestDatabase('rebuild_plain');
+    const own = await createReadDatabase('rebuild_plain', 1);
     try {
-      await runMigrations(own.url, accountReadModels.migrations, 'read');
       const { kafka, topic } = await createTestTopic('rebuild-plain', 3);
       const streams = new EventStreams();
       const ids = Array.from(
@@ -240,14 +223,9 @@ describe('rebuilding the read models while they serve', () => {
         logger: quiet,
       });
       expect(result.applied).toBe(streams.events.length);
-      const check = await new DataSource({ type: 'postgres', url: own.url }).initialize();
-      try {
-        expect(await readModelSnapshot((sql) => check.query(sql))).toEqual(
-          foldReadModels(decoded(streams.events)),
-        );
-      } finally {
-        await check.destroy();
-      }
+      expect(await readModelSnapshot((sql) => own.dataSource.query(sql))).toEqual(
+        foldReadModels(decoded(streams.events)),
+      );
     } finally {
       await own.drop();
     }

@@ -1,22 +1,12 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
-import type { AuthConfig } from './auth/auth-config';
 import { AuthModule } from './auth/auth.module';
 import { Public, RequireScope } from './auth/bearer-auth.guard';
 import { mintLocalToken } from './auth/local-token';
 import { Scope } from './auth/principal';
-import { ProblemDetailsFilter } from './problem-details.filter';
 import { installRateLimit, rateLimitFromEnv } from './rate-limit';
-
-const config: AuthConfig = {
-  issuer: 'tally-local',
-  audience: 'tally',
-  secret: 'a-local-secret-that-is-long-enough-for-hs256',
-  algorithms: ['HS256'],
-  clockToleranceSeconds: 0,
-};
+import { localAuthConfig as config, startProbeApp } from './testing/probe-app';
 
 @Controller()
 class ProbeController {
@@ -52,13 +42,7 @@ describe('rate limiting per client', () => {
   };
 
   beforeEach(async () => {
-    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), {
-      logger: false,
-    });
-    app.useGlobalFilters(new ProblemDetailsFilter());
-    await installRateLimit(app, { max: MAX, windowMs: 1_000 });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startProbeApp(ProbeModule, (probe) => installRateLimit(probe, { max: MAX, windowMs: 1_000 }));
   });
 
   afterEach(() => app?.close());

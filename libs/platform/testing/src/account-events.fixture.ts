@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { encodeEvent, type EventEnvelope } from '@tally/contracts';
+import { decodeEvent, encodeEvent, type EventEnvelope } from '@tally/contracts';
 import { createKafka, deadLetterTopicOf, ensureTopic } from '@tally/messaging';
 import { Partitioners, type Kafka } from 'kafkajs';
+import { quietLogger } from './quiet-logger';
 
 /**
  * Builds account and transfer streams as the write side would publish them, for tests of the read
@@ -79,15 +80,9 @@ export async function createTestTopic(
   partitions = 3,
 ): Promise<{ kafka: Kafka; topic: string; brokers: string }> {
   const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-  const quiet = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: () => undefined,
-  };
   const kafka = createKafka(
     { brokers: brokers.split(','), clientId: `test-${label}`, topic: '', partitions },
-    quiet,
+    quietLogger,
   );
   const topic = `tally.test.${label}.${randomBytes(4).toString('hex')}`;
   await ensureTopic(kafka, topic, partitions);
@@ -112,3 +107,7 @@ export async function produce(
 
 export const asMessages = (events: EventEnvelope[]) =>
   events.map((event) => ({ key: event.streamId, value: encodeEvent(event) }));
+
+/** The events as a consumer of the topic receives them: encoded, then decoded and upcast. */
+export const asDelivered = (events: EventEnvelope[]): EventEnvelope[] =>
+  events.map((event) => decodeEvent(encodeEvent(event)));

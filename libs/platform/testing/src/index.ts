@@ -8,3 +8,4 @@ export * from './seeded-random';
 export * from './kafka-broker-process';
 export * from './orphan-guard';
 export * from './test-auth';
+export * from './quiet-logger';

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { runMigrations } from '@tally/database';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
-import { DataSource } from 'typeorm';
-import { accountReadModels } from '../account-read-models';
+import type { DataSource } from 'typeorm';
+import { createReadDatabase, type ReadDatabase } from '../testing';
 import { AccountSummaryLoader } from './account-summary.loader';
 
 describe('AccountSummaryLoader on a real read database', () => {
-  let db: TestDatabase;
+  let db: ReadDatabase;
   let dataSource: DataSource;
   let loader: AccountSummaryLoader;
   const alice = randomUUID();
@@ -20,21 +18,14 @@ describe('AccountSummaryLoader on a real read database', () => {
     );
 
   beforeAll(async () => {
-    db = await createTestDatabase('summary_loader');
-    await runMigrations(db.url, accountReadModels.migrations, 'read');
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url: db.url,
-      entities: accountReadModels.entities,
-      // One connection: every lookup below reuses the statement prepared on it by the first one.
-      extra: { max: 1 },
-    }).initialize();
+    // One connection: every lookup below reuses the statement prepared on it by the first one.
+    db = await createReadDatabase('summary_loader', 1);
+    dataSource = db.dataSource;
     loader = AccountSummaryLoader.over(dataSource);
     await insert('accounts', alice, '9007199254740991');
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
     await db?.drop();
   });
 

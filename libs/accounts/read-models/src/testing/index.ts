@@ -1,1 +1,2 @@
 export * from './read-model-fold';
+export * from './read-database';

@@ -100,56 +100,70 @@ export function foldReadModels(events: EventEnvelope[]): ReadModelSnapshot {
   };
 }
 
+/** Rows of the read tables keyed by column name, as SQL returns them or a bulk load writes them. */
+export type TableRows = (table: string) => Record<string, unknown>[];
+
+/** Read-table rows in the snapshot's shape and order (money and versions as numbers, owners with accounts). */
+export function snapshotOfRows(rows: TableRows): ReadModelSnapshot {
+  const n = (value: unknown) => Number(value);
+  return {
+    accounts: rows('accounts')
+      .map((r) => ({
+        accountId: r.account_id as string,
+        ownerId: r.owner_id as string,
+        currency: r.currency as string,
+        balance: n(r.balance),
+        status: r.status as string,
+        version: n(r.version),
+        entryCount: n(r.entry_count),
+      }))
+      .sort(byKey((row) => row.accountId)),
+    ledger: rows('ledger_entries')
+      .map((r) => ({
+        accountId: r.account_id as string,
+        version: n(r.version),
+        kind: r.kind as string,
+        amount: n(r.amount),
+        balanceAfter: n(r.balance_after),
+      }))
+      .sort(byKey((row) => `${row.accountId}@${pad(row.version)}`)),
+    transfers: rows('transfers')
+      .map((r) => ({
+        transferId: r.transfer_id as string,
+        status: r.status as string,
+        version: n(r.version),
+        amount: n(r.amount),
+        reason: (r.reason as string | null) ?? null,
+      }))
+      .sort(byKey((row) => row.transferId)),
+    owners: rows('owner_balances')
+      .map((r) => ({
+        ownerId: r.owner_id as string,
+        currency: r.currency as string,
+        balance: n(r.balance),
+        accounts: n(r.accounts),
+        openAccounts: n(r.open_accounts),
+      }))
+      .filter((row) => row.accounts > 0)
+      .sort(byKey((row) => `${row.ownerId}\u0000${row.currency}`)),
+  };
+}
+
+/** The columns a snapshot compares, per read table. */
+const SNAPSHOT_COLUMNS = {
+  accounts: 'account_id, owner_id, currency, balance, status, version, entry_count',
+  ledger_entries: 'account_id, version, kind, amount, balance_after',
+  transfers: 'transfer_id, status, version, amount, reason',
+  owner_balances: 'owner_id, currency, balance, accounts, open_accounts',
+};
+
 /** Reads the live read tables (or those of another schema) into the same shape. */
 export async function readModelSnapshot(
   query: (sql: string) => Promise<Record<string, unknown>[]>,
   schema = 'public',
 ): Promise<ReadModelSnapshot> {
-  const rows = (sql: string) => query(sql.replaceAll('{schema}', schema));
-  const n = (value: unknown) => Number(value);
-  return {
-    accounts: (
-      await rows(`SELECT account_id, owner_id, currency, balance, status, version, entry_count
-                  FROM {schema}.accounts ORDER BY account_id::text COLLATE "C"`)
-    ).map((r) => ({
-      accountId: r.account_id as string,
-      ownerId: r.owner_id as string,
-      currency: r.currency as string,
-      balance: n(r.balance),
-      status: r.status as string,
-      version: n(r.version),
-      entryCount: n(r.entry_count),
-    })),
-    ledger: (
-      await rows(`SELECT account_id, version, kind, amount, balance_after FROM {schema}.ledger_entries
-                  ORDER BY account_id::text COLLATE "C", version`)
-    ).map((r) => ({
-      accountId: r.account_id as string,
-      version: n(r.version),
-      kind: r.kind as string,
-      amount: n(r.amount),
-      balanceAfter: n(r.balance_after),
-    })),
-    transfers: (
-      await rows(
-        `SELECT transfer_id, status, version, amount, reason FROM {schema}.transfers ORDER BY transfer_id COLLATE "C"`,
-      )
-    ).map((r) => ({
-      transferId: r.transfer_id as string,
-      status: r.status as string,
-      version: n(r.version),
-      amount: n(r.amount),
-      reason: (r.reason as string | null) ?? null,
-    })),
-    owners: (
-      await rows(`SELECT owner_id, currency, balance, accounts, open_accounts FROM {schema}.owner_balances
-                  WHERE accounts > 0 ORDER BY owner_id COLLATE "C", currency COLLATE "C"`)
-    ).map((r) => ({
-      ownerId: r.owner_id as string,
-      currency: r.currency as string,
-      balance: n(r.balance),
-      accounts: n(r.accounts),
-      openAccounts: n(r.open_accounts),
-    })),
-  };
+  const fetched = new Map<string, Record<string, unknown>[]>();
+  for (const [table, columns] of Object.entries(SNAPSHOT_COLUMNS))
+    fetched.set(table, await query(`SELECT ${columns} FROM ${schema}.${table}`));
+  return snapshotOfRows((table) => fetched.get(table) ?? []);
 }

@@ -1,20 +1,10 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ProblemDetailsFilter } from '../problem-details.filter';
-import type { AuthConfig } from './auth-config';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { localAuthConfig as config, startProbeApp } from '../testing/probe-app';
 import { AuthModule } from './auth.module';
 import { CurrentPrincipal, Public, RequireScope } from './bearer-auth.guard';
 import { mintLocalToken } from './local-token';
 import { Scope, type Principal } from './principal';
-
-const config: AuthConfig = {
-  issuer: 'tally-local',
-  audience: 'tally',
-  secret: 'a-local-secret-that-is-long-enough-for-hs256',
-  algorithms: ['HS256'],
-  clockToleranceSeconds: 0,
-};
 
 @Controller()
 class ProbeController {
@@ -44,12 +34,7 @@ describe('BearerAuthGuard', () => {
   const token = (scopes: string[]) => mintLocalToken(config, { subject: 'alice', scopes });
 
   beforeAll(async () => {
-    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), {
-      logger: false,
-    });
-    app.useGlobalFilters(new ProblemDetailsFilter());
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startProbeApp(ProbeModule);
   });
 
   afterAll(() => app?.close());

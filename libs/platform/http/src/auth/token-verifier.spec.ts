@@ -1,15 +1,8 @@
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
-import type { AuthConfig } from './auth-config';
+import { localAuthConfig as config } from '../testing/probe-app';
 import { mintLocalToken } from './local-token';
 import { TokenVerifier } from './token-verifier';
 
-const config: AuthConfig = {
-  issuer: 'tally-local',
-  audience: 'tally',
-  secret: 'a-local-secret-that-is-long-enough-for-hs256',
-  algorithms: ['HS256'],
-  clockToleranceSeconds: 0,
-};
 const verifier = new TokenVerifier(config);
 const sign = (claims: Record<string, unknown>, header = { alg: 'HS256' }) =>
   new SignJWT(claims).setProtectedHeader(header).sign(new TextEncoder().encode(config.secret));
