@@ -13,7 +13,7 @@ const extraAccessors = {
 /**
  * Reads service settings from the environment an app's `config.ts` hands over, with env-var: a setting
  * that is present but malformed stops the process at start-up with a message naming the variable,
- * rather than being silently replaced by its default. Libraries never read the process environment themselves.
+ * rather than being silently replaced by its default. Libraries never read environment variables themselves.
  */
 export const settingsFrom = (env: NodeJS.ProcessEnv) => from(env, extraAccessors);
 
