@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * End-to-end check of the local Kafka broker with the client the services use (kafkajs):
@@ -17,9 +18,16 @@ const TOPIC = 'smoke.events';
 const PARTITIONS = 12;
 const MESSAGE_COUNT = 24;
 
+/** @type {Record<string, number | undefined>} */
 const timings = {};
-const since = (start) => Math.round(performance.now() - start);
+const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
 
+/**
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function timed(name, fn) {
   const start = performance.now();
   const result = await fn();
@@ -27,10 +35,15 @@ async function timed(name, fn) {
   return result;
 }
 
+/**
+ * @param {unknown} condition
+ * @param {string} message
+ */
 function assert(condition, message) {
   if (!condition) throw new Error(`smoke check failed: ${message}`);
 }
 
+/** @param {import('kafkajs').Kafka} kafka */
 async function produce(kafka) {
   const producer = kafka.producer({
     idempotent: true, // requires acks -1 and one in-flight request (kafkajs 2.x)
@@ -48,16 +61,22 @@ async function produce(kafka) {
 }
 
 /** Consumes until every value was seen; also times the first group join of this fresh broker. */
+/**
+ * @param {import('kafkajs').Kafka} kafka
+ * @param {string[]} expectedValues
+ */
 async function consumeAll(kafka, expectedValues) {
   const consumer = kafka.consumer({ groupId: `smoke-${process.pid}-${Date.now()}` });
   const seen = new Set();
+  /** @type {number | undefined} */
   let joinedAfterMs;
   await consumer.connect();
   await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
   const runStart = performance.now();
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAfterMs ??= since(runStart)));
-  let allSeen;
-  const done = new Promise((resolve) => (allSeen = resolve));
+  /** @type {() => void} */
+  let allSeen = () => undefined;
+  const done = new Promise((resolve) => (allSeen = () => resolve(undefined)));
   // A crash (non-retriable error) would otherwise leave this waiting until the global timeout.
   const crashed = new Promise((_, reject) =>
     consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error)),
@@ -65,7 +84,7 @@ async function consumeAll(kafka, expectedValues) {
   crashed.catch(() => undefined); // raced below; a crash during run() must not be an unhandled rejection
   const running = consumer.run({
     eachMessage: async ({ message }) => {
-      seen.add(message.value.toString());
+      seen.add(String(message.value));
       if (seen.size === expectedValues.length) allSeen();
     },
   });
@@ -77,6 +96,7 @@ async function consumeAll(kafka, expectedValues) {
 }
 
 /** True if any live process still has this broker's data dir on its command line. */
+/** @param {string} dataDir */
 function brokerProcessesLeft(dataDir) {
   return fs.readdirSync('/proc').filter((pid) => {
     if (!/^\d+$/.test(pid)) return false;
@@ -88,6 +108,7 @@ function brokerProcessesLeft(dataDir) {
   });
 }
 
+/** @param {number} pid */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -103,7 +124,7 @@ async function main() {
   await timed('installMs', () => installBroker());
   const broker = await timed('startBrokerMs', () => startBroker({ fast, warmUp }));
   timings.spawnToReadyMs = Math.round(broker.startupMs);
-  if (warmUp) timings.warmUpMs = Math.round(broker.warmUpMs);
+  if (warmUp) timings.warmUpMs = Math.round(broker.warmUpMs ?? 0);
   console.log(`Kafka ${kafkaVersion()} ready on ${broker.brokers} (pid ${broker.pid}, fast=${fast})`);
 
   try {
