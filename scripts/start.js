@@ -2,16 +2,28 @@
 // `npm start`: the whole system on this machine. Starts the local Kafka broker (unless KAFKA_BROKERS
 // is given), checks PostgreSQL, builds, starts both services, prints their URLs, restarts a service
 // that dies, and on Ctrl-C stops everything it started.
+//
+// The broker keeps its log in KAFKA_DATA_DIR (default tmp/kafka-data, git-ignored), so a restart finds
+// the same topics, messages and consumer offsets, as the databases keep their tables.
+//   npm start -- --fresh      wipe the broker's data first (same as `npm run kafka:wipe`)
+//   npm start -- --no-build   skip the build (dist/ is up to date)
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { startBroker } = require('../infra/kafka/local-broker');
+const { parseArgs } = require('node:util');
+const { startBroker, wipeDataDir } = require('../infra/kafka/local-broker');
 const { localAuthSecret, mintToken, secretFile } = require('./local-auth');
 
 const root = path.resolve(__dirname, '..');
+const kafkaDataDir = path.resolve(root, process.env.KAFKA_DATA_DIR ?? path.join('tmp', 'kafka-data'));
 
 async function main() {
-  const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  const { values: flags } = parseArgs({
+    options: { fresh: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
+  });
+  if (!flags['no-build']) {
+    const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
   // Loaded after the build: the helpers are the project's own compiled TypeScript.
   const { ensureDatabase } = require('../dist/libs/platform/database/src');
   const { startService } = require('../dist/libs/platform/testing/src/service-process');
@@ -36,7 +48,8 @@ async function main() {
   if (process.env.KAFKA_BROKERS) {
     env.KAFKA_BROKERS = process.env.KAFKA_BROKERS;
   } else {
-    broker = await startBroker({ port: Number(process.env.KAFKA_PORT ?? 9092) });
+    if (flags.fresh && wipeDataDir(kafkaDataDir)) console.log(`Wiped the Kafka data in ${kafkaDataDir}`);
+    broker = await startBroker({ port: Number(process.env.KAFKA_PORT ?? 9092), dataDir: kafkaDataDir });
     env.KAFKA_BROKERS = broker.brokers;
   }
 
@@ -95,7 +108,7 @@ async function main() {
 Tally is running (Ctrl-C stops everything):
   write API  ${services['command-service'].url}   docs ${services['command-service'].url}/docs
   read API   ${services['query-service'].url}   docs ${services['query-service'].url}/docs
-  Kafka      ${env.KAFKA_BROKERS}${broker ? ' (local broker)' : ''}
+  Kafka      ${env.KAFKA_BROKERS}${broker ? ` (local broker, data kept in ${path.relative(root, kafkaDataDir) || kafkaDataDir}; npm start -- --fresh wipes it)` : ''}
   PostgreSQL ${env.WRITE_DATABASE_URL} (write), ${env.READ_DATABASE_URL} (read)
 ${
   tokens
