@@ -76,7 +76,10 @@ async function launchBroker({
   const [command, args] = withOrphanGuard(javaCommand(), jvmArgs);
 
   const spawnedAt = process.hrtime.bigint();
-  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: its own process group, so a terminal's Ctrl-C reaches only the owner, which stops its
+  // clients first (the services commit their offsets and finish publishing) and the broker last.
+  // The orphan guard still kills the JVM if the owner dies.
+  const child = spawn(command, args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = watchOutput(child, { log, verbose, prefix });
 
   /** @type {Promise<BrokerExit>} */
@@ -128,8 +131,7 @@ async function launchBroker({
     return stopping;
   };
   void exited.then(({ code, signal }) => {
-    // 130: a terminal's Ctrl-C reached the JVM too (same process group); its owner is stopping as well.
-    if (!stopping && code !== 130) log(`${prefix} broker exited unexpectedly (${signal || `code ${code}`})`);
+    if (!stopping) log(`${prefix} broker exited unexpectedly (${signal || `code ${code}`})`);
   });
 
   return {
