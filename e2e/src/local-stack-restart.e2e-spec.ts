@@ -174,7 +174,8 @@ describe('npm start, Ctrl-C, npm start', () => {
     const visible = async () => {
       for (const account of accounts) {
         const read = await get(urls.query, `/accounts/${account.id}`, token);
-        if (read.body?.version !== account.version) throw new Error(`${account.id} at ${read.body?.version}`);
+        if (read.body?.version !== account.version)
+          throw new Error(`${account.id} at ${read.body?.version} (${read.status})\n${stack.lastOutput()}`);
       }
     };
     await eventually(visible, 30_000, 200); // relayed and applied: every event is on the topic
