@@ -6,6 +6,7 @@ import { appendScenario } from './scenarios/append';
 import { commandsScenario } from './scenarios/commands';
 import { freshnessScenario } from './scenarios/freshness';
 import { growthScenario } from './scenarios/growth';
+import { hotAccountScenario, hotAccountTwoInstancesScenario, zipfScenario } from './scenarios/hot-streams';
 import { memoryScenario } from './scenarios/memory';
 import { readsScenario } from './scenarios/reads';
 import { rebuildScenario } from './scenarios/rebuild';
@@ -16,6 +17,9 @@ import { settingsFromEnv, type BenchSettings } from './settings';
 const scenarios: Record<string, (settings: BenchSettings) => Promise<ScenarioResult>> = {
   append: appendScenario,
   commands: commandsScenario,
+  'hot-account': hotAccountScenario,
+  'hot-account-2': hotAccountTwoInstancesScenario,
+  zipf: zipfScenario,
   freshness: freshnessScenario,
   relay: relayScenario,
   rebuild: rebuildScenario,

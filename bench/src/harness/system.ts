@@ -36,6 +36,8 @@ export class BenchSystem {
   headers: Record<string, string> = {};
   /** Commands/s at the commands scenario's full concurrency, for the freshness scenario's load. */
   peakCommandRate?: number;
+  /** Commands/s of the hot-account scenario, for hot-account-2's ratio to one instance. */
+  hotAccountRate?: number;
   /** Peak RSS (MB) of work that is over by the time the memory scenario runs (e.g. the rebuild). */
   static readonly otherPeaks: Record<string, number> = {};
   private readonly env: Record<string, string>;
@@ -122,6 +124,27 @@ export class BenchSystem {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return this.accounts.slice(0, count);
+  }
+
+  /** Another command-service instance on the same write database (stop it when done). */
+  startAnotherCommandService(): Promise<ServiceProcess> {
+    return startService('command-service', { env: this.env });
+  }
+
+  /** Opens one account and deposits `balance` into it. */
+  async openFundedAccount(balance: number): Promise<string> {
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${this.command.url}${path}`, {
+        method: 'POST',
+        headers: { ...this.headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (response.status >= 300) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { accountId: string };
+    };
+    const { accountId } = await post('/accounts', { ownerId: 'hot-owner', currency: 'EUR' });
+    await post(`/accounts/${accountId}/deposits`, { amount: balance });
+    return accountId;
   }
 
   peaks(): Record<string, number | undefined> {

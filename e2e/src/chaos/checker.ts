@@ -31,6 +31,8 @@ export interface CheckFigures {
   eventsWithUnknownCorrelation: number;
   transfersStuckInFlight: number;
   balancesDifferingFromClientLedger: number;
+  /** The workload sends no If-Match: a 409 means the server let a lost race reach the client. */
+  conflictsAnsweredToUnconditionalCommands: number;
 }
 
 export interface CheckReport {
@@ -231,6 +233,7 @@ export class Checker {
       eventsWithUnknownCorrelation: unknownCorrelation.length,
       transfersStuckInFlight: stuck.length,
       balancesDifferingFromClientLedger: offBooks.length,
+      conflictsAnsweredToUnconditionalCommands: commands.reduce((sum, c) => sum + c.conflicts, 0),
     };
     Object.assign(details, {
       topicDuplicates: topic.duplicates,

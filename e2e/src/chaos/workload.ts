@@ -18,6 +18,11 @@ export interface CommandRecord {
   toAccountId?: string;
   amount?: number;
   attempts: number;
+  /**
+   * Answers 409 to this command. The workload never sends If-Match, so each one is a conflict the
+   * server should have resolved itself (must be 0).
+   */
+  conflicts: number;
   outcome?: Outcome;
   status?: number;
   code?: string;
@@ -34,6 +39,10 @@ export interface Account {
 }
 
 const MAX_ATTEMPTS = 40;
+/** Accounts every client also writes to: hot streams, where concurrent commands meet. */
+const HOT_ACCOUNTS = 3;
+/** Share of deposits and withdrawals that go to a hot account instead of one of the client's own. */
+const HOT_SHARE = 0.3;
 const COMMAND_DEADLINE_MS = 120_000;
 const RETRYABLE_CONFLICTS = new Set(['version-conflict']);
 
@@ -41,10 +50,13 @@ const RETRYABLE_CONFLICTS = new Set(['version-conflict']);
  * N clients issuing account commands and transfers, each retrying on network errors, timeouts, 5xx,
  * 429 and version conflicts with the SAME Idempotency-Key and body (bounded attempts, exponential
  * back-off with jitter, honouring Retry-After). Every command and every HTTP answer is recorded.
+ * A share of the deposits and withdrawals goes to a few hot accounts that every client writes to.
  */
 export class Workload {
   readonly commands: CommandRecord[] = [];
   readonly accounts: Account[] = [];
+  /** The first account of each of the first clients, written to by every client. */
+  readonly hotAccounts: Account[] = [];
   readonly writeStats = new HttpStats();
   readonly readStats = new HttpStats();
   private stopping = false;
@@ -100,13 +112,15 @@ export class Workload {
       }
     };
     for (let i = 0; i < this.options.accountsPerClient && !this.stopping; i++) await open();
+    if (client < HOT_ACCOUNTS && mine.length > 0) this.hotAccounts.push(mine[0]);
     while (!this.stopping) {
       const roll = rng.next();
       if (mine.length === 0 || roll < 0.03) {
         await open();
         continue;
       }
-      const account = rng.pick(mine);
+      const hot = roll < 0.91 && this.hotAccounts.length > 0 && rng.chance(HOT_SHARE);
+      const account = hot ? rng.pick(this.hotAccounts) : rng.pick(mine);
       const base = `/accounts/${account.accountId}`;
       if (roll < 0.58) {
         const amount = rng.int(100, 10_000);
@@ -182,6 +196,7 @@ export class Workload {
       accountId,
       amount: typeof body.amount === 'number' ? body.amount : undefined,
       attempts: 0,
+      conflicts: 0,
     };
     this.commands.push(record);
     return record;
@@ -199,6 +214,7 @@ export class Workload {
       this.writeStats.record(`POST ${record.path}`, outcome);
       record.status = outcome.status;
       record.code = outcome.body?.code;
+      if (outcome.status === 409) record.conflicts++;
       if (outcome.status >= 200 && outcome.status < 300) {
         record.outcome = 'acknowledged';
         record.replayed = outcome.headers?.get('idempotent-replayed') === 'true';
