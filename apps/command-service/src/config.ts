@@ -54,6 +54,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
         total: settings.get('COMMAND_QUEUE_TOTAL').default('10000').asIntAtLeast(),
         batch: settings.get('COMMAND_BATCH_SIZE').default('500').asIntAtLeast(),
         deadlineMs: settings.get('COMMAND_DEADLINE_MS').default('5000').asIntAtLeast(),
+        lockWhenContended: env.COMMAND_STREAM_LOCKS !== 'false',
       },
       transfers: {
         enabled: env.TRANSFERS_ENABLED !== 'false',

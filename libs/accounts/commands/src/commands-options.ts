@@ -16,6 +16,11 @@ export interface CommandsOptions {
     batch: number;
     /** How long a command may wait for its stream (and retry lost races) before it is answered 503. */
     deadlineMs: number;
+    /**
+     * After a lost race to another instance, a stream's turns take a per-stream advisory lock for a
+     * second (instances take turns) instead of re-deciding after every loss (false: retries only).
+     */
+    lockWhenContended: boolean;
   };
   transfers: {
     /** Runs the transfer process manager in this instance (one leads at a time across instances). */
@@ -33,6 +38,6 @@ export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
   stateCacheSize: 10_000,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
-  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000 },
+  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000, lockWhenContended: true },
   transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

@@ -86,6 +86,13 @@ interface HeldTurn {
 type Base = CachedState & { fresh: boolean };
 
 const PAGE = 10_000;
+/** After a lost race through the pool, the stream's turns take its lock for this long. */
+const CONTENDED_MS = 1_000;
+
+/** A turn that lost a race and must go on under the stream's lock, with the commands still open. */
+class LostRace {
+  constructor(readonly open: CommandWaiting[]) {}
+}
 
 /**
  * The one command pipeline. Every command for a stream waits in that stream's queue (StreamQueues),
@@ -111,6 +118,8 @@ const PAGE = 10_000;
 export class CommandPipeline {
   private readonly queues: StreamQueues<CommandWaiting | TurnWaiting>;
   private readonly held = new AsyncLocalStorage<HeldTurn>();
+  /** Streams recently written by another instance too, until when (epoch ms). */
+  private readonly contended = new Map<string, number>();
   /** On the pool: appends share commits with every other stream's (group commit). */
   private readonly store: PostgresEventStore;
 
@@ -187,20 +196,64 @@ export class CommandPipeline {
     if (commands.length === 0) return;
     const { transaction } = first;
     try {
-      const written = await this.writeCommands(
-        first.stream,
-        commands,
-        this.states.get(streamId),
-        transaction,
-      );
-      // A transaction's write may still roll back: forget the stream rather than cache a state
-      // that might never exist. Through the pool the append has committed.
-      if (transaction || !written) this.states.forget(streamId);
-      else this.states.remember(streamId, written);
+      let written: CachedState | undefined;
+      if (transaction) {
+        // A transaction's write may still roll back: forget the stream rather than cache a state
+        // that might never exist.
+        await this.writeCommands(first.stream, commands, this.cachedBase(streamId), transaction);
+      } else if (this.isContended(streamId)) {
+        written = await this.writeLocked(first.stream, commands);
+      } else {
+        const outcome = await this.writeCommands(first.stream, commands, this.cachedBase(streamId));
+        written = !(outcome instanceof LostRace)
+          ? outcome
+          : outcome.open.length > 0
+            ? await this.writeLocked(first.stream, outcome.open)
+            : undefined;
+      }
+      if (written) this.states.remember(streamId, written);
+      else this.states.forget(streamId);
     } catch (error) {
       this.states.forget(streamId); // e.g. a lost connection: whether the append committed is unknown
       throw error;
     }
+  }
+
+  /**
+   * A stream that other instances write too: its turns hold a per-stream advisory lock in a
+   * transaction of their own (lock, read what others wrote, decide, append, commit), so that the
+   * instances take turns instead of re-deciding after every lost race. Commands are answered only
+   * once that transaction has committed.
+   */
+  private async writeLocked(stream: AnyStream, commands: CommandWaiting[]): Promise<CachedState | undefined> {
+    let settle = () => undefined as void;
+    const written = await this.scope.run(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [stream.streamId]);
+      const store = this.storeOn(client);
+      const cached = this.states.get(stream.streamId);
+      const base = cached
+        ? await this.catchUp(store, stream, cached)
+        : { ...(await this.loadFrom(store, stream)), fresh: true };
+      const outcome = await this.writeCommands(stream, commands, base, client, { deferAnswers: true });
+      if (outcome instanceof LostRace) return undefined; // every command's deadline passed
+      settle = outcome.answer;
+      return outcome.state;
+    });
+    settle();
+    return written;
+  }
+
+  private cachedBase(streamId: string): Base | undefined {
+    const cached = this.states.get(streamId);
+    return cached && { ...cached, fresh: false };
+  }
+
+  private isContended(streamId: string): boolean {
+    if (!this.options.streams.lockWhenContended) return false;
+    const until = this.contended.get(streamId);
+    if (until === undefined || until > Date.now()) return until !== undefined;
+    this.contended.delete(streamId);
+    return false;
   }
 
   private async holdTurn(streamId: string, turn: TurnWaiting): Promise<void> {
@@ -219,13 +272,14 @@ export class CommandPipeline {
 
   private async writeInHeldTurn(held: HeldTurn, command: CommandWaiting): Promise<void> {
     try {
-      held.written =
-        (await this.writeCommands(
-          command.stream,
-          [command],
-          held.written ?? held.state,
-          command.transaction,
-        )) ?? held.written;
+      const start = held.written ?? held.state;
+      const outcome = await this.writeCommands(
+        command.stream,
+        [command],
+        start && { ...start, fresh: false },
+        command.transaction ?? this.scope.pool,
+      );
+      if (!(outcome instanceof LostRace)) held.written = outcome ?? held.written;
     } catch (error) {
       held.state = held.written = undefined;
       command.reject(error);
@@ -234,20 +288,34 @@ export class CommandPipeline {
 
   /**
    * Decides the commands in order on the stream's state and appends their events in one append;
-   * on a lost race, catches up and decides again. Settles every command. Returns the stream's state
-   * afterwards (undefined if nothing is known for sure); throws, leaving the rest unsettled, only on
-   * a failure of the store.
+   * on a lost race, catches up and decides again (jittered back-off from the second loss on). Through
+   * the pool with `lockWhenContended`, the first lost race instead marks the stream contended and
+   * returns LostRace: the turn goes on under the stream's lock. Answers every command (or leaves that
+   * to `answer` when deferred, until the caller's transaction has committed). Throws, leaving the
+   * commands unanswered, only on a failure of the store.
    */
   private async writeCommands(
     stream: AnyStream,
     commands: CommandWaiting[],
-    cached: CachedState | undefined,
-    transaction: Queryable | undefined,
-  ): Promise<CachedState | undefined> {
+    start: Base | undefined,
+    transaction?: Queryable,
+  ): Promise<CachedState | undefined | LostRace>;
+  private async writeCommands(
+    stream: AnyStream,
+    commands: CommandWaiting[],
+    start: Base | undefined,
+    transaction: Queryable,
+    defer: { deferAnswers: true },
+  ): Promise<{ state: CachedState | undefined; answer: () => void } | LostRace>;
+  private async writeCommands(
+    stream: AnyStream,
+    commands: CommandWaiting[],
+    start: Base | undefined,
+    transaction?: Queryable,
+    defer?: { deferAnswers: true },
+  ): Promise<CachedState | undefined | LostRace | { state: CachedState | undefined; answer: () => void }> {
     const store = transaction ? this.storeOn(transaction) : this.store;
-    let base: Base = cached
-      ? { ...cached, fresh: false }
-      : { ...(await this.loadFrom(store, stream)), fresh: true };
+    let base: Base = start ?? { ...(await this.loadFrom(store, stream)), fresh: true };
     let open = commands;
     for (let lost = 0; ;) {
       const done = await Promise.all(
@@ -276,9 +344,17 @@ export class CommandPipeline {
           // decide again; the steps already stored are then seen as done.
           if (!(error instanceof WrongExpectedVersionError || error instanceof DuplicateEventError))
             throw error;
-          base = await this.catchUp(store, stream, base);
           open = this.withinDeadline(stream.streamId, open);
-          if (open.length === 0) return undefined;
+          if (open.length === 0) return new LostRace(open);
+          if (
+            error instanceof WrongExpectedVersionError &&
+            !transaction &&
+            this.options.streams.lockWhenContended
+          ) {
+            this.contended.set(stream.streamId, Date.now() + CONTENDED_MS);
+            return new LostRace(open);
+          }
+          base = await this.catchUp(store, stream, base);
           if (++lost > 1) await backOff(lost, Math.min(...open.map((c) => c.deadline)));
           continue;
         }
@@ -291,12 +367,17 @@ export class CommandPipeline {
         turn.version,
         turn.state,
       ).catch(() => base.snapshotVersion);
-      open.forEach((command, index) => {
-        const outcome = turn.outcomes[index];
-        if (outcome.kind === 'refused') command.reject(outcome.error);
-        else command.resolve(writeResult(stream.streamId, outcome.version));
-      });
-      return { version: turn.version, state: turn.state, snapshotVersion };
+      const answered = open;
+      const answer = () =>
+        answered.forEach((command, index) => {
+          const outcome = turn.outcomes[index];
+          if (outcome.kind === 'refused') command.reject(outcome.error);
+          else command.resolve(writeResult(stream.streamId, outcome.version));
+        });
+      const state = { version: turn.version, state: turn.state, snapshotVersion };
+      if (defer) return { state, answer };
+      answer();
+      return state;
     }
   }
 

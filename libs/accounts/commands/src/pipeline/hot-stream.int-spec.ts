@@ -141,6 +141,34 @@ describe('a hot stream', () => {
   });
 });
 
+/** Two instances that only retry (no stream lock): slower under contention, but still never a 409. */
+describe('a hot stream on two instances that only retry lost races', () => {
+  const retriesOnly = { streams: { ...defaultCommandsOptions.streams, lockWhenContended: false } };
+  const a = new CommandTestApp('hot_stream_retry', retriesOnly);
+  const b = new CommandTestApp('hot_stream_retry', retriesOnly);
+  beforeAll(async () => {
+    await a.start();
+    await b.start(a.db);
+  });
+  afterAll(async () => {
+    await b.stop(false);
+    await a.stop();
+  });
+
+  it('answers every unconditional command with 2xx, each its own version', async () => {
+    const id = await a.openAccount('EUR');
+    const answers = await Promise.all(
+      Array.from({ length: 80 }, (_, i) => (i % 2 ? a : b).post(`/accounts/${id}/deposits`, { amount: 1 })),
+    );
+    expect(countBy(answers.map((r) => r.status))).toEqual({ 200: 80 });
+    expect(new Set(answers.map((r) => r.body.version)).size).toBe(80);
+    const [{ n }] = await a.query('SELECT version AS n FROM streams WHERE stream_id = $1', [
+      accountStreamId(id),
+    ]);
+    expect(n).toBe(81);
+  });
+});
+
 /** The pipeline itself, on a pool that can lose its connections. */
 describe('a batched append', () => {
   let db: TestDatabase;
@@ -200,6 +228,26 @@ describe('a batched append', () => {
     expect(written.reduce((n, [, length]) => n + length, 0)).toBe(3);
     const stored = await new PostgresEventStore(pool).readStream(stream.streamId);
     expect(stored.map((e) => (e.data as { amount?: number }).amount)).toEqual([undefined, 10, 1, 2, 3]);
+  });
+
+  it('goes on under the stream lock after losing a race to another instance, then takes turns', async () => {
+    const stream = await open(0); // cached by `pipeline` at version 1
+    const other = new CommandPipeline(
+      new TransactionScope(pool),
+      { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
+      new StreamStateCache({ stateCacheSize: 100 }),
+    );
+    expect((await other.run(stream, { type: 'DepositMoney', amount: 5 }, context)).version).toBe(2);
+    const locked = jest.spyOn(TransactionScope.prototype, 'run');
+    // Decided on the cached version 1, refused by the store, then decided again under the lock.
+    expect((await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(3);
+    expect(locked).toHaveBeenCalledTimes(1);
+    // For a while, the stream's next turns take the lock at once (no doomed optimistic append).
+    expect((await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(4);
+    expect(locked).toHaveBeenCalledTimes(2);
+    expect((await other.run(stream, { type: 'WithdrawMoney', amount: 7 }, context)).version).toBe(5);
+    const stored = await new PostgresEventStore(pool).readStream(stream.streamId);
+    expect(stored.map((e) => (e.data as { amount?: number }).amount)).toEqual([undefined, 5, 1, 1, 7]);
   });
 
   it('loses its connection during a batched append: nothing half-applied, no caller told a lie', async () => {
