@@ -32,7 +32,7 @@ export interface CheckFigures {
   transfersStuckInFlight: number;
   balancesDifferingFromClientLedger: number;
   /** The workload sends no If-Match: a 409 means the server let a lost race reach the client. */
-  conflictsAnsweredToUnconditionalCommands: number;
+  unconditionalCommandsAnswered409: number;
 }
 
 export interface CheckReport {
@@ -233,7 +233,7 @@ export class Checker {
       eventsWithUnknownCorrelation: unknownCorrelation.length,
       transfersStuckInFlight: stuck.length,
       balancesDifferingFromClientLedger: offBooks.length,
-      conflictsAnsweredToUnconditionalCommands: commands.reduce((sum, c) => sum + c.conflicts, 0),
+      unconditionalCommandsAnswered409: commands.reduce((sum, c) => sum + c.conflicts, 0),
     };
     Object.assign(details, {
       topicDuplicates: topic.duplicates,
