@@ -68,7 +68,7 @@ describe('read-side operations from the command line', () => {
     reading = false;
     await reader;
 
-    expect(stdout).toMatch(/events applied from \d+ messages in [\d.]+ s; swapped in/);
+    expect(stdout).toMatch(/events applied from \d+ (events|messages) read in [\d.]+ s; swapped in/);
     expect(failures).toEqual([]);
     expect(answers.length).toBeGreaterThan(5);
     expect(new Set(answers)).toEqual(new Set([800]));

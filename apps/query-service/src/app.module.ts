@@ -34,6 +34,12 @@ export class QueryServiceModule {
           sessionTimeoutMs: config.sessionTimeoutMs,
           databaseUrl: config.databaseUrl,
           consistency: config.consistency,
+          backfill: {
+            eventStoreDatabaseUrl: config.eventStoreDatabaseUrl,
+            ownerDatabaseUrl: config.migrationDatabaseUrl,
+            tables: accountReadModels.tables,
+            entities: accountReadModels.entities,
+          },
         }),
       ],
       controllers: [...accountReadModels.controllers, OperationsController],

@@ -23,6 +23,11 @@ export interface QueryServiceConfig {
   sessionTimeoutMs: number;
   /** Read-your-writes: how long a read with X-Consistency-Token waits by default, and at most. */
   consistency: { defaultTimeoutMs: number; maxTimeoutMs: number };
+  /**
+   * The write database, read only: rebuilds and new replica sets replay its `events` table. Needs
+   * SELECT on `events` and nothing else: the `tally_event_reader` role.
+   */
+  eventStoreDatabaseUrl: string;
 }
 
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_read';
@@ -45,6 +50,10 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
       defaultTimeoutMs: settings.get('CONSISTENCY_DEFAULT_TIMEOUT_MS').default('2000').asIntPositive(),
       maxTimeoutMs: settings.get('CONSISTENCY_MAX_TIMEOUT_MS').default('10000').asIntPositive(),
     },
+    eventStoreDatabaseUrl:
+      env.EVENT_STORE_DATABASE_URL ??
+      env.WRITE_DATABASE_URL ??
+      'postgres://postgres@127.0.0.1:5432/tally_write',
   };
 };
 

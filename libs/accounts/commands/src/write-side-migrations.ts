@@ -1,3 +1,4 @@
+import { EventLogReaderRole1764316800950 } from '@tally/event-log';
 import { CreateEventStore1764316800000, CreateSnapshots1764316800300 } from '@tally/event-store';
 import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
 import { CreateTransfersInFlight1764316800500 } from './migrations/1764316800500-create-transfers-in-flight';
@@ -10,4 +11,5 @@ export const writeSideMigrations = [
   CreateIdempotencyKeys1764316800400,
   CreateTransfersInFlight1764316800500,
   LeastPrivilegeRoles1764316800900,
+  EventLogReaderRole1764316800950,
 ];

@@ -1,4 +1,8 @@
-import { CreateParkedEvents1764316800110, CreateStreamPositions1764316800100 } from '@tally/projections';
+import {
+  CreateParkedEvents1764316800110,
+  CreateProjectionCatalog1764316800120,
+  CreateStreamPositions1764316800100,
+} from '@tally/projections';
 import { AccountAccess } from './access';
 import { accountSummarySlice } from './account-summary/account-summary.slice';
 import { ledgerSlice } from './ledger/ledger.slice';
@@ -19,6 +23,7 @@ export const accountReadModels = {
   migrations: [
     CreateStreamPositions1764316800100,
     CreateParkedEvents1764316800110,
+    CreateProjectionCatalog1764316800120,
     ...slices.flatMap((slice) => slice.migrations),
     // Grants on every table: last, whatever the slices add.
     LeastPrivilegeRole1764316800900,

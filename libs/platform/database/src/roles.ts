@@ -5,12 +5,15 @@ import { MIGRATIONS_TABLE } from './migrate';
  * services may run as these roles, which can do only what their side needs:
  * - `tally_command` connects to the write database only, and may append to and read the event store
  *   but never UPDATE, DELETE or TRUNCATE an event;
- * - `tally_query` connects to the read database only, and may read and write its read tables.
+ * - `tally_query` connects to the read database only, and may read and write its read tables;
+ * - `tally_event_reader` connects to the write database only, and may only SELECT from `events`: what
+ *   the read side needs to replay the event store (a rebuild, a new replica set).
  * Roles are cluster-wide and created without a password (set one, or use certificates, to log in
  * with anything but trust or peer authentication).
  */
 export const COMMAND_ROLE = 'tally_command';
 export const QUERY_ROLE = 'tally_query';
+export const EVENT_LOG_READER_ROLE = 'tally_event_reader';
 
 interface Sql {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;

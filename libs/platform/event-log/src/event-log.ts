@@ -1,5 +1,5 @@
 import { type EventRow, eventColumns, toRecordedEvent } from './event-rows';
-import type { Queryable, RecordedEvent, StorePosition } from './logged-event';
+import { type Queryable, type RecordedEvent, START_OF_STORE, type StorePosition } from './logged-event';
 import { inStreamOrder, seedsOfPossiblyMissingVersions } from './stream-order';
 
 /**
@@ -34,6 +34,27 @@ const UNPUBLISHED_PREDECESSORS = `
   )
   SELECT ${eventColumns} FROM events JOIN wanted USING (stream_id, stream_version)`;
 
+/**
+ * The readable head, in one statement (one snapshot): how many events a replay starting now reads,
+ * and the last of them. Events after it belong to transactions still running or not yet begun.
+ */
+const READABLE_HEAD = `
+  WITH readable AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS below)
+  SELECT (SELECT count(*) FROM events WHERE transaction_id < readable.below)::text AS events,
+         last.transaction_id::text AS transaction_id, last.global_position::text AS global_position
+  FROM readable LEFT JOIN LATERAL (
+    SELECT transaction_id, global_position FROM events WHERE transaction_id < readable.below
+    ORDER BY transaction_id DESC, global_position DESC LIMIT 1
+  ) AS last ON true`;
+
+/** Where a replay starting now ends: everything readable at this instant, no more. */
+export interface ReadableHead {
+  /** Events up to and including `position`: a replay's total. */
+  events: number;
+  /** The last readable event's position; undefined while the store is empty. */
+  position?: StorePosition;
+}
+
 /** What the relay publishes next, and the checkpoint that publishing it reaches. */
 export interface PublicationBatch {
   /** Every stream in version order, its unpublished predecessors included. */
@@ -57,6 +78,45 @@ export class EventLog {
       limit,
     ]);
     return rows.map(toRecordedEvent);
+  }
+
+  async readableHead(): Promise<ReadableHead> {
+    const { rows } = await this.db.query<{
+      events: string;
+      transaction_id: string | null;
+      global_position: string | null;
+    }>(READABLE_HEAD);
+    const [head] = rows;
+    return head.transaction_id === null || head.global_position === null
+      ? { events: 0 }
+      : {
+          events: Number(head.events),
+          position: { transactionId: head.transaction_id, globalPosition: head.global_position },
+        };
+  }
+
+  /**
+   * Every event from the start of the store up to `until` (inclusive; typically `readableHead()`), in
+   * batches of `batchSize`, in the global order. The next batch is read while the caller works on
+   * the current one. A stream's versions can come out of order (a writer that took its transaction
+   * id before it saw the previous version: see readPublicationBatch), never with a version missing
+   * once the replay has reached `until`. The last batch may run past `until`.
+   */
+  async *replay(until: StorePosition, batchSize: number): AsyncGenerator<RecordedEvent[]> {
+    let next = this.readAllAfter(START_OF_STORE, batchSize);
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.length === 0) return;
+        const last = batch[batch.length - 1].position;
+        const done = !isBefore(last, until);
+        if (!done) next = this.readAllAfter(last, batchSize);
+        yield batch;
+        if (done) return;
+      }
+    } finally {
+      await next.catch(() => undefined);
+    }
   }
 
   /**
@@ -87,4 +147,10 @@ export class EventLog {
     const pulled = rows.map(toRecordedEvent).filter((event) => !inBatch.has(event.eventId));
     return { events: inStreamOrder([...pulled, ...batch]), lastPosition };
   }
+}
+
+/** Whether `a` comes before `b` in the global order. */
+export function isBefore(a: StorePosition, b: StorePosition): boolean {
+  const [ta, tb] = [BigInt(a.transactionId), BigInt(b.transactionId)];
+  return ta < tb || (ta === tb && BigInt(a.globalPosition) < BigInt(b.globalPosition));
 }

@@ -5,10 +5,9 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
 import { AppliedOffsets } from './applied-offsets';
+import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
 import { projectionMetrics } from './projection-metrics';
-import { selectNewEvents } from './select-new-events';
-import { lockStreamPositions, parkEvents, saveStreamPositions, takeParkedEvents } from './stream-positions';
 
 export interface ProjectionConsumerOptions {
   kafka: Kafka;
@@ -280,17 +279,8 @@ export class ProjectionConsumer {
     events: EventEnvelope[],
   ): Promise<{ fresh: EventEnvelope[]; parked: number }> {
     if (events.length === 0) return { fresh: [], parked: 0 };
-    const { projector, projections } = this.options;
-    const selection = await this.options.dataSource.transaction(async (tx) => {
-      const streamIds = [...new Set(events.map((event) => event.streamId))];
-      const positions = await lockStreamPositions(tx, projector, streamIds);
-      const waiting = await takeParkedEvents(tx, projector, streamIds);
-      const selected = selectNewEvents(events, positions, waiting);
-      for (const projection of projections) await projection.apply(selected.fresh, tx);
-      await parkEvents(tx, projector, selected.parked);
-      await saveStreamPositions(tx, projector, selected.advanced);
-      return selected;
-    });
+    const { dataSource, projector, projections } = this.options;
+    const selection = await applyInOneTransaction(dataSource, projector, projections, events);
     this.applied += selection.fresh.length;
     this.metrics.applied.inc(
       { group: this.options.groupId, topic: this.options.topic },

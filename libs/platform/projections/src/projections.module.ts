@@ -10,7 +10,8 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { KAFKA, KAFKA_SETTINGS, nestLogger, type KafkaSettings } from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { StoreBackfill } from './backfill/store-backfill';
 import {
   CONSISTENCY_SETTINGS,
   ConsistencyGuard,
@@ -30,6 +31,18 @@ export interface ProjectionsModuleOptions {
   /** The read database, for the LISTEN connection that wakes reads waiting on a consistency token. */
   databaseUrl: string;
   consistency: ConsistencySettings;
+  /**
+   * Fill the read tables from the event store before consuming when they lack history (a new
+   * replica set, an added projection): see StoreBackfill. Readiness stays down, with progress, until
+   * it is done. Without it, the consumer starts at once.
+   */
+  backfill?: {
+    eventStoreDatabaseUrl: string;
+    /** The read database's owner: a backfill creates and swaps tables. */
+    ownerDatabaseUrl: string;
+    tables: string[];
+    entities: DataSourceOptions['entities'];
+  };
 }
 
 /**
@@ -41,6 +54,9 @@ export interface ProjectionsModuleOptions {
 export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly name = 'projections';
   readonly consumer: ProjectionConsumer;
+  readonly backfill?: StoreBackfill;
+  private starting?: Promise<void>;
+  private stopping = false;
 
   constructor(
     @Inject(OPTIONS) private readonly options: ProjectionsModuleOptions,
@@ -64,10 +80,25 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
         process.kill(process.pid, 'SIGTERM');
       },
     });
+    if (options.backfill)
+      this.backfill = new StoreBackfill({
+        kafka,
+        topic: settings.topic,
+        groupId: options.groupId,
+        projector: options.projector,
+        projections: options.projections,
+        tables: options.backfill.tables,
+        entities: options.backfill.entities,
+        databaseUrl: options.backfill.ownerDatabaseUrl,
+        eventStoreDatabaseUrl: options.backfill.eventStoreDatabaseUrl,
+        logger: nestLogger('StoreBackfill'),
+      });
   }
 
   /** Readiness details: owned partitions with position and lag, and events parked behind a gap. */
   check = async (): Promise<Record<string, unknown>> => {
+    // Down, saying how far it is, until the read tables hold the store's history and the consumer runs.
+    if (this.backfill && !this.backfill.done) throw new Error(this.backfill.describe());
     const [{ parked }] = await this.dataSource.query(
       'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
       [this.options.projector],
@@ -75,12 +106,24 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
     return { ...this.consumer.status(), parkedEvents: parked };
   };
 
+  /** A backfill runs in the background, so that the service listens (and answers readiness) meanwhile. */
   async onApplicationBootstrap(): Promise<void> {
     await this.waiter.start();
-    await this.consumer.start();
+    if (!this.backfill) return this.consumer.start();
+    this.starting = this.backfill
+      .run()
+      .then(() => (this.stopping ? undefined : this.consumer.start()))
+      .catch((error: Error) => {
+        new Logger('StoreBackfill').fatal({ err: error }, 'backfill from the event store failed; exiting');
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    // A backfill still running is abandoned: the next one drops its shadow tables.
+    if (!this.starting || this.backfill?.done) await this.starting;
     await this.consumer.stop();
     await this.waiter.stop();
   }

@@ -66,11 +66,12 @@ export async function indexShadowTables(db: PoolClient, schema: string, tables: 
   await db.query('RESET maintenance_work_mem');
 }
 
-export type SwapOutcome = { swapped: true } | { swapped: false; streamsBehind: number };
+/** `behind`: streams and parked events the live tables hold further than the rebuilt ones. */
+export type SwapOutcome = { swapped: true } | { swapped: false; behind: number };
 
 /**
  * Swaps the rebuilt tables in, atomically, if and only if they have applied at least everything the
- * live tables have (every stream position ≥ the live one). The live consumers are held out for the
+ * live tables have (every stream position ≥ the live one, every event parked live applied or parked). The live consumers are held out for the
  * instant of the swap by the table locks; when they resume, their statements resolve the table names
  * again and continue on the new tables, whose positions make every event they re-read a no-op.
  * Readers wait for the locks (milliseconds) and then see the new tables; they never see an error.
@@ -87,17 +88,26 @@ export async function swapInShadowTables(
     await db.query(`SET LOCAL lock_timeout = '5s'`);
     // stream_positions first: the order in which a projection transaction takes them (no deadlock).
     await db.query(`LOCK TABLE ${tables.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+    // Behind: a stream the live tables applied further, or an event the live consumer has parked
+    // (read from the topic, its offset committed) that the rebuilt tables neither applied nor hold
+    // parked. Without the second, a parked event would stay behind in the retired tables.
     const [{ behind }] = (
       await db.query(
-        `SELECT count(*)::int AS behind FROM public.stream_positions l
-         LEFT JOIN ${shadow}.stream_positions r ON r.projector = l.projector AND r.stream_id = l.stream_id
-         WHERE l.projector = $1 AND l.version > coalesce(r.version, 0)`,
+        `SELECT (SELECT count(*) FROM public.stream_positions l
+                 LEFT JOIN ${shadow}.stream_positions r ON r.projector = l.projector AND r.stream_id = l.stream_id
+                 WHERE l.projector = $1 AND l.version > coalesce(r.version, 0))::int
+              + (SELECT count(*) FROM public.parked_events l
+                 LEFT JOIN ${shadow}.stream_positions r ON r.projector = l.projector AND r.stream_id = l.stream_id
+                 WHERE l.projector = $1 AND l.version > coalesce(r.version, 0)
+                   AND NOT EXISTS (SELECT FROM ${shadow}.parked_events p
+                     WHERE p.projector = l.projector AND p.stream_id = l.stream_id AND p.version = l.version))::int
+           AS behind`,
         [options.projector],
       )
     ).rows;
     if (behind > 0) {
       await db.query('ROLLBACK');
-      return { swapped: false, streamsBehind: behind };
+      return { swapped: false, behind };
     }
     await db.query(`CREATE SCHEMA ${retired}`);
     for (const table of tables) {

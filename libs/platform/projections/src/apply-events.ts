@@ -1,0 +1,30 @@
+import type { EventEnvelope } from '@tally/contracts';
+import type { DataSource } from 'typeorm';
+import type { Projection } from './projection';
+import { type Selection, selectNewEvents } from './select-new-events';
+import { lockStreamPositions, parkEvents, saveStreamPositions, takeParkedEvents } from './stream-positions';
+
+/**
+ * The exactly-once step, in ONE PostgreSQL transaction: the per-stream positions of the events'
+ * streams are locked, only the next versions are applied by every projection, events ahead of their
+ * stream are parked (never applied early), and the positions advance. Applying the same events
+ * again changes nothing. Used by the topic consumer and by a replay of the event store.
+ */
+export async function applyInOneTransaction(
+  dataSource: DataSource,
+  projector: string,
+  projections: Projection[],
+  events: EventEnvelope[],
+): Promise<Selection<EventEnvelope>> {
+  if (events.length === 0) return { fresh: [], advanced: new Map(), parked: [] };
+  return dataSource.transaction(async (tx) => {
+    const streamIds = [...new Set(events.map((event) => event.streamId))];
+    const positions = await lockStreamPositions(tx, projector, streamIds);
+    const waiting = await takeParkedEvents(tx, projector, streamIds);
+    const selected = selectNewEvents(events, positions, waiting);
+    for (const projection of projections) await projection.apply(selected.fresh, tx);
+    await parkEvents(tx, projector, selected.parked);
+    await saveStreamPositions(tx, projector, selected.advanced);
+    return selected;
+  });
+}
