@@ -2,8 +2,6 @@ import { AccountEventType, type AccountEvent } from './account-events';
 import { TransferEventType, type TransferEvent } from './transfer-events';
 import type { EventEnvelope } from './event-envelope';
 import { upcast } from './upcasters';
-// Registers the account upcasters wherever events are decoded, even without the package index.
-import './account-event-upcasters';
 
 /** Raised for a message that is not a valid event: the consumer dead-letters it instead of retrying. */
 export class InvalidEventError extends Error {

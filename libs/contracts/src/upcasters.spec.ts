@@ -1,11 +1,15 @@
-import { registerUpcaster, upcast } from './upcasters';
+import { upcast, upcastWith, type Upcasters } from './upcasters';
 
 describe('upcasters', () => {
   it('chains upcasters until the latest version', () => {
-    registerUpcaster('tally.spec.thing', 1, ({ amt }) => ({ amount: amt }));
-    registerUpcaster('tally.spec.thing', 2, (data) => ({ ...data, source: 'unknown' }));
+    const upcasters: Upcasters = {
+      'tally.spec.thing': {
+        1: ({ amt }) => ({ amount: amt }),
+        2: (data) => ({ ...data, source: 'unknown' }),
+      },
+    };
     const event = { type: 'tally.spec.thing', schemaVersion: 1, data: { amt: 7 } };
-    expect(upcast(event as never)).toMatchObject({
+    expect(upcastWith(upcasters, event as never)).toMatchObject({
       schemaVersion: 3,
       data: { amount: 7, source: 'unknown' },
     });

@@ -1,3 +1,4 @@
+import { accountEventUpcasters } from './account-event-upcasters';
 import type { EventEnvelope } from './event-envelope';
 
 /**
@@ -7,23 +8,29 @@ import type { EventEnvelope } from './event-envelope';
  */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
-const upcasters = new Map<string, Upcaster>();
+/** Upcasters by event type, then by the schema version each one upgrades from (to the next). */
+export type Upcasters = Readonly<Record<string, Readonly<Record<number, Upcaster>>>>;
 
-const key = (type: string, fromVersion: number) => `${type}@${fromVersion}`;
-
-export function registerUpcaster(type: string, fromVersion: number, upcaster: Upcaster): void {
-  upcasters.set(key(type, fromVersion), upcaster);
-}
-
-export function upcast<E extends EventEnvelope>(event: E): E {
+/** Applies `upcasters` to the event, one version at a time, until none applies. */
+export function upcastWith<E extends EventEnvelope>(upcasters: Upcasters, event: E): E {
   let current = event;
-  for (let next = upcasters.get(key(current.type, current.schemaVersion)); next;) {
+  const nextOf = (e: E): Upcaster | undefined => upcasters[e.type]?.[e.schemaVersion];
+  for (let next = nextOf(current); next; next = nextOf(current)) {
     current = {
       ...current,
       data: next(current.data as Record<string, unknown>),
       schemaVersion: current.schemaVersion + 1,
     };
-    next = upcasters.get(key(current.type, current.schemaVersion));
   }
   return current;
 }
+
+/**
+ * Every upcaster of this system's events, as one constant table: no registration at import time, so
+ * every reader that calls `upcast` (the event store's readers, `decodeEvent`) sees the same versions
+ * whichever modules it happened to load. Transfer events have no second version yet.
+ */
+const eventUpcasters: Upcasters = { ...accountEventUpcasters };
+
+/** The event at the latest schema version of its type. */
+export const upcast = <E extends EventEnvelope>(event: E): E => upcastWith(eventUpcasters, event);
