@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventType } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from './migrations/1764316800000-create-event-store';
 import { PostgresEventStore } from './postgres-event-store';
@@ -34,11 +34,14 @@ describe('schema evolution in the store', () => {
     const store = new PostgresEventStore(pool);
     const [fromStream] = await store.readStream(stream);
     expect(fromStream).toMatchObject({ schemaVersion: 2, data: { amount: 500, source: 'unknown' } });
-    // The relay reads through the same deserialisation, so the topic carries v2 too.
-    const all = await store.readAllAfter({ transactionId: '0', globalPosition: '0' }, 10);
-    expect(all.find((e) => e.streamId === stream)).toMatchObject({
-      schemaVersion: 2,
-      data: { source: 'unknown' },
+    // The relay reads through the same deserialisation, so the topic carries v2 too. The global read
+    // waits for every older transaction on the server to end (tests in other files run beside this one).
+    await eventually(async () => {
+      const all = await store.readAllAfter({ transactionId: '0', globalPosition: '0' }, 10);
+      expect(all.find((e) => e.streamId === stream)).toMatchObject({
+        schemaVersion: 2,
+        data: { source: 'unknown' },
+      });
     });
     // The row itself is never rewritten: released events are immutable.
     const { rows } = await pool.query('SELECT schema_version, data FROM events WHERE stream_id = $1', [
