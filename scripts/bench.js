@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench [-- scenario...]`: builds, starts the local Kafka broker without the test-only JIT
 // shortcut (unless KAFKA_BROKERS is given), runs the benchmark scenarios and stops the broker.
+// Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { startBroker } = require('../infra/kafka/local-broker');

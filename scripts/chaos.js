@@ -5,6 +5,8 @@
 // Results: printed, and written to tmp/chaos/full.json and tmp/chaos/latest.json.
 // Knobs: CHAOS_SEED (replay a run's choices), CHAOS_PROFILE (short|full), CHAOS_COMMANDS,
 // CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (services' LOG_LEVEL, default warn).
+// Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

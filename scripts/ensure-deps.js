@@ -2,6 +2,8 @@
 // Runs before `npm start` and `npm test` (pre-scripts), so both work on a fresh clone by themselves:
 // installs the npm packages when node_modules is missing or older than package-lock.json.
 // Uses Node built-ins only, because it runs before any package is there.
+// Quietly: the script npm runs next says which Node it runs on.
+if (require('./node-runtime').handedToNode24(__filename, { quiet: true })) return;
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

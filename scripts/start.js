@@ -7,6 +7,8 @@
 // the same topics, messages and consumer offsets, as the databases keep their tables.
 //   npm start -- --fresh      wipe the broker's data first (same as `npm run kafka:wipe`)
 //   npm start -- --no-build   skip the build (dist/ is up to date)
+// Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+if (require('./node-runtime').handedToNode24(__filename)) return;
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');

@@ -2,6 +2,8 @@
 // `npm test`: lint and type check, unit tests, then integration and end-to-end tests against the real
 // PostgreSQL and a real Kafka broker. Unless KAFKA_BROKERS is given, the local broker (infra/kafka)
 // is started for the run and stopped after it, whatever happens.
+// Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
