@@ -1,5 +1,8 @@
-# One image for both services; docker-compose.yml picks the entry point.
-FROM node:20-slim
+# One image for both services and their command-line tools; docker-compose.yml picks the entry point.
+# Stage 1 compiles with the dev dependencies; the runtime stage has production dependencies only and
+# runs as the unprivileged `node` user. Keep the Node version in step with .nvmrc.
+
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -7,8 +10,19 @@ COPY tsconfig.base.json ./
 COPY scripts ./scripts
 COPY apps ./apps
 COPY libs ./libs
-RUN node scripts/build.js
-ENV HOST=0.0.0.0 NODE_ENV=production
+RUN node scripts/build.js apps libs
+
+FROM node:24-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY scripts/token.js scripts/local-auth.js ./scripts/
+COPY infra/docker/healthcheck.js ./infra/docker/healthcheck.js
+USER node
+EXPOSE 3001 3002
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "infra/docker/healthcheck.js"]
 # Each service is sized for a 300 MB memory limit: see SERVICE_NODE_FLAGS in libs/platform/testing.
-# (Not NODE_OPTIONS: the rebuild CLI, run from the same image, needs more for a large topic.)
+# (Not NODE_OPTIONS: the rebuild CLI, run from the same image, needs more for a large history.)
 CMD ["node", "--enable-source-maps", "--max-old-space-size=192", "dist/apps/command-service/src/main.js"]

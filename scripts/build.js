@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Compiles apps/, libs/ and bench/ to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
+// Compiles apps/, libs/ and bench/ (or the folders named as arguments: the Docker image builds only apps
+// and libs) to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
 // Path aliases come from tsconfig.base.json, the single place they are declared.
 // Tests and the libraries' test-support entry points (`src/testing/`, imported as `@tally/<lib>/testing`)
 // are not compiled: the services cannot load what is not shipped. `libs/platform/testing` is compiled,
@@ -26,7 +27,8 @@ function* sources(dir) {
 async function build() {
   const started = Date.now();
   fs.rmSync(outDir, { recursive: true, force: true });
-  const files = ['apps', 'libs', 'bench'].flatMap((dir) => [...sources(path.join(root, dir))]);
+  const folders = process.argv.length > 2 ? process.argv.slice(2) : ['apps', 'libs', 'bench'];
+  const files = folders.flatMap((dir) => [...sources(path.join(root, dir))]);
   await Promise.all(
     files.map(async (file) => {
       const { code, map } = await swc.transformFile(file, {
