@@ -51,4 +51,38 @@ describe('LeaderLoop', () => {
     await eventually(() => expect(rounds[1 - leaderIndex]).toBeGreaterThan(0));
     await notifier.end();
   });
+
+  it('gives the work the lock-holding session and a state kept across the rounds of a term', async () => {
+    const terms: { rounds: number; lockHeld: boolean[]; ended: boolean }[] = [];
+    const loop = new LeaderLoop<{ rounds: number; lockHeld: boolean[]; ended: boolean }>({
+      connectionString: db.url,
+      lockName: 'test-state',
+      idleMs: 10,
+      retryMs: 50,
+      logger: quiet,
+      workWritesOnSession: true,
+      beginTerm: async () => {
+        const state = { rounds: 0, lockHeld: [], ended: false };
+        terms.push(state);
+        return state;
+      },
+      work: async ({ session, state }) => {
+        state.rounds++;
+        const { rows } = await session.query(
+          `SELECT count(*)::int AS held FROM pg_locks
+           WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()`,
+        );
+        state.lockHeld.push(rows[0].held === 1);
+        return state.rounds < 3;
+      },
+      endTerm: async ({ state }) => void (state.ended = true),
+    });
+    loops.push(loop);
+    loop.start();
+    await eventually(() => expect(terms[0]?.rounds).toBeGreaterThanOrEqual(4));
+    await loop.stop();
+    expect(terms).toHaveLength(1);
+    expect(terms[0].lockHeld.every(Boolean)).toBe(true);
+    expect(terms[0].ended).toBe(true);
+  });
 });

@@ -1,16 +1,36 @@
 import { Client } from 'pg';
-import type { RelayLogger } from '../relay/outbox-relay';
 import { Wakeup } from '../relay/wakeup';
 
-export interface LeaderLoopOptions {
+export interface LeaderLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** One spell of leadership: the session that holds the lock, and what the work keeps across rounds. */
+export interface LeaderTerm<State> {
+  /** The lock-holding session: a write on it succeeds only while this process still leads. */
+  session: Client;
+  state: State;
+}
+
+export interface LeaderLoopOptions<State = undefined> {
   connectionString: string;
   /** Loops with the same lock name elect one leader across all processes. */
   lockName: string;
   /** Notifications on this channel wake the leader at once. */
   channel?: string;
   /** Does one round of work; returns true if there may be more to do right away. */
-  work(): Promise<boolean>;
-  logger: RelayLogger;
+  work(term: LeaderTerm<State>): Promise<boolean>;
+  /** Called when leadership is won, on the lock-holding session: the state the rounds share. */
+  beginTerm?(session: Client): Promise<State>;
+  /** Called when a term ends (stop, lost session, failed round), e.g. to settle pipelined work. */
+  endTerm?(term: LeaderTerm<State>): Promise<void>;
+  /**
+   * True when every round writes on `term.session` itself (as the relay's checkpoint does): that write
+   * proves the lock is still held, so no separate `SELECT 1` is spent on it before each round.
+   */
+  workWritesOnSession?: boolean;
+  logger: LeaderLogger;
   /** Safety-net sweep when idle (a notification can be missed across a reconnect). */
   idleMs?: number;
   /** How often a follower tries to lead, and the back-off after a failure. */
@@ -20,16 +40,17 @@ export interface LeaderLoopOptions {
 /**
  * Runs `work` on one process at a time: the leader holds a PostgreSQL session advisory lock on a
  * dedicated connection. When the leader dies, its session ends, the lock is released, and a follower
- * takes over. Every round first checks the session is alive, so a leader that lost its connection
- * (and so its lock) stops working before a successor can start.
+ * takes over. Unless the work itself writes on the lock-holding session every round, each round
+ * first checks the session is alive, so a leader that lost its connection (and so its lock) stops
+ * working before a successor can start.
  */
-export class LeaderLoop {
+export class LeaderLoop<State = undefined> {
   private readonly wakeup = new Wakeup();
   private stopping = false;
   private running?: Promise<void>;
   private leader = false;
 
-  constructor(private readonly options: LeaderLoopOptions) {}
+  constructor(private readonly options: LeaderLoopOptions<State>) {}
 
   get isLeader(): boolean {
     return this.leader;
@@ -81,11 +102,20 @@ export class LeaderLoop {
       if (!(await this.becomeLeader(session, () => sessionError))) return;
       if (this.options.channel) await session.query(`LISTEN ${this.options.channel}`);
       this.options.logger.info({ lock: this.options.lockName }, 'leading');
-      while (!this.stopping && !sessionError) {
-        await session.query('SELECT 1');
-        const more = await this.options.work();
-        if (!more) await this.wakeup.wait(this.options.idleMs ?? 1_000);
+      const state = (await this.options.beginTerm?.(session)) as State;
+      const term: LeaderTerm<State> = { session, state };
+      try {
+        while (!this.stopping && !sessionError) {
+          if (!this.options.workWritesOnSession) await session.query('SELECT 1');
+          const more = await this.options.work(term);
+          if (!more) await this.wakeup.wait(this.options.idleMs ?? 1_000);
+        }
+      } catch (error) {
+        // Settled even when a round failed; the round's failure is the one reported.
+        await this.options.endTerm?.(term).catch(() => undefined);
+        throw error;
       }
+      await this.options.endTerm?.(term);
       if (sessionError) throw sessionError;
     } finally {
       await session.end().catch(() => undefined);

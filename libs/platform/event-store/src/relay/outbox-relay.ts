@@ -1,9 +1,9 @@
-import { EventLog } from '@tally/event-log';
-import { Client, type Pool } from 'pg';
+import { EventLog, type PublicationBatch } from '@tally/event-log';
+import type { Client, Pool } from 'pg';
+import { LeaderLoop, type LeaderTerm } from '../leadership/leader-loop';
 import { AppendSignal } from '../group-commit';
 import { EVENTS_APPENDED_CHANNEL } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
-import { Wakeup } from './wakeup';
 
 /** Where relayed events go (the Kafka topic in production). Must resolve only once they are durable. */
 export interface EventPublisher {
@@ -33,36 +33,53 @@ export interface OutboxRelayOptions {
 /**
  * Publishes committed events from the store in publication order, at least once.
  *
- * - Leadership: a PostgreSQL session advisory lock, held on a dedicated connection, so only one relay
- *   publishes at a time across all command-service instances; if the leader dies its session ends,
- *   the lock is released, and a follower takes over.
+ * - Leadership (`LeaderLoop`): a PostgreSQL session advisory lock, held on a dedicated connection, so
+ *   only one relay publishes at a time across all command-service instances; if the leader dies its
+ *   session ends, the lock is released, and a follower takes over. The checkpoint is written on that
+ *   session, so a relay that lost its lock cannot move the checkpoint.
  * - At least once: the checkpoint is written only after the publisher has acknowledged a batch, so a
  *   relay killed between the two republishes that batch; consumers drop the duplicates.
  * - Prompt: appends through the same pool wake it directly; appends from other processes (and those
  *   committed with a caller's transaction) via LISTEN/NOTIFY; a periodic sweep is the safety net.
  */
+/** What a term of leadership carries from one round to the next: the relay's pipeline. */
+interface Pipeline {
+  /** The position the last batch read reaches (published or in flight). */
+  position: StorePosition;
+  /** The read of the batch after `position`, issued while the previous batch was being published. */
+  next?: Promise<PublicationBatch | undefined>;
+  /** The write of the last acknowledged batch's checkpoint. */
+  checkpoint: Promise<void>;
+}
+
 export class OutboxRelay {
   private readonly name: string;
   private readonly batchSize: number;
-  private readonly sweepIntervalMs: number;
-  private readonly retryIntervalMs: number;
-  private readonly wakeup = new Wakeup();
+  private readonly loop: LeaderLoop<Pipeline>;
   private readonly log: EventLog;
-  private stopping = false;
-  private running?: Promise<void>;
-  private leader = false;
   private published = 0;
+  private started = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? 'kafka';
     this.batchSize = options.batchSize ?? 1_000;
-    this.sweepIntervalMs = options.sweepIntervalMs ?? 1_000;
-    this.retryIntervalMs = options.retryIntervalMs ?? 1_000;
     this.log = new EventLog(options.pool);
+    this.loop = new LeaderLoop<Pipeline>({
+      connectionString: options.connectionString,
+      lockName: `relay:${this.name}`,
+      channel: EVENTS_APPENDED_CHANNEL,
+      logger: options.logger,
+      idleMs: options.sweepIntervalMs ?? 1_000,
+      retryMs: options.retryIntervalMs ?? 1_000,
+      workWritesOnSession: true,
+      beginTerm: (session) => this.beginTerm(session),
+      work: (term) => this.publishNextBatch(term),
+      endTerm: (term) => this.endTerm(term),
+    });
   }
 
   get isLeader(): boolean {
-    return this.leader;
+    return this.loop.isLeader;
   }
 
   get publishedCount(): number {
@@ -83,98 +100,60 @@ export class OutboxRelay {
     return Number(rows[0].backlog);
   }
 
-  private readonly onAppended = () => this.wakeup.wake();
+  private readonly onAppended = () => this.loop.wake();
 
   start(): void {
-    if (this.running) return;
+    if (this.started) return;
+    this.started = true;
     AppendSignal.of(this.options.pool).on('appended', this.onAppended);
-    this.running = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
     AppendSignal.of(this.options.pool).off('appended', this.onAppended);
-    this.wakeup.wake();
-    await this.running;
+    await this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.leadWhileConnected();
-      } catch (error) {
-        this.options.logger.error({ err: error, relay: this.name }, 'relay failed; retrying');
-      } finally {
-        this.leader = false;
-      }
-      if (!this.stopping) await this.wakeup.wait(this.retryIntervalMs);
-    }
+  private async beginTerm(session: Client): Promise<Pipeline> {
+    const position = await this.loadCheckpoint(session);
+    this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
+    return { position, checkpoint: Promise.resolve() };
   }
 
-  private async leadWhileConnected(): Promise<void> {
-    const session = new Client({
-      connectionString: this.options.connectionString,
-      connectionTimeoutMillis: 5_000,
-    });
-    let sessionError: Error | undefined;
-    session.on('error', (error) => {
-      sessionError = error;
-      this.wakeup.wake();
-    });
-    session.on('notification', () => this.wakeup.wake());
-    await session.connect();
-    try {
-      if (!(await this.becomeLeader(session, () => sessionError))) return;
-      await session.query(`LISTEN ${EVENTS_APPENDED_CHANNEL}`);
-      let position = await this.loadCheckpoint(session);
-      this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
-      // Pipelined: the next batch is read, and the last checkpoint written, while the publisher waits
-      // for the broker's acknowledgement of the current batch. A checkpoint still only ever names a
-      // batch that was acknowledged, and a failure anywhere restarts from the stored checkpoint.
-      const read = (after: StorePosition) => {
-        const next = this.log.readPublicationBatch(after, this.batchSize);
-        next.catch(() => undefined); // awaited below; a failure surfaces there
-        return next;
-      };
-      let next = read(position);
-      let checkpoint: Promise<void> = Promise.resolve();
-      try {
-        while (!this.stopping && !sessionError) {
-          const batch = await next;
-          if (!batch) {
-            await checkpoint;
-            await this.wakeup.wait(this.sweepIntervalMs);
-            next = read(position);
-            continue;
-          }
-          position = batch.lastPosition;
-          next = read(position);
-          await this.options.publisher.publish(batch.events);
-          await checkpoint;
-          // Written on the lock-holding session: if that session is gone, so is our leadership.
-          checkpoint = this.saveCheckpoint(session, position);
-          checkpoint.catch(() => undefined);
-          this.published += batch.events.length;
-        }
-        await checkpoint;
-      } finally {
-        await next.catch(() => undefined);
-      }
-      if (sessionError) throw sessionError;
-    } finally {
-      await session.end().catch(() => undefined);
+  /**
+   * One round: publishes the batch read ahead and checkpoints it. Pipelined: the next batch is read,
+   * and the last checkpoint written, while the publisher waits for the broker's acknowledgement of
+   * the current batch. A checkpoint still only ever names a batch that was acknowledged, and a failure
+   * anywhere ends the term: the next one restarts from the stored checkpoint.
+   */
+  private async publishNextBatch({ session, state }: LeaderTerm<Pipeline>): Promise<boolean> {
+    const batch = await (state.next ?? this.read(state.position));
+    state.next = undefined;
+    if (!batch) {
+      // Idle: the next read is issued after the wait, so that it sees what woke the relay.
+      await state.checkpoint;
+      return false;
     }
+    state.position = batch.lastPosition;
+    state.next = this.read(state.position);
+    await this.options.publisher.publish(batch.events);
+    await state.checkpoint;
+    // Written on the lock-holding session: if that session is gone, so is our leadership.
+    state.checkpoint = this.saveCheckpoint(session, state.position);
+    state.checkpoint.catch(() => undefined); // awaited in the next round or at the end of the term
+    this.published += batch.events.length;
+    return true;
   }
 
-  private async becomeLeader(session: Client, failed: () => Error | undefined): Promise<boolean> {
-    while (!this.stopping && !failed()) {
-      const { rows } = await session.query('SELECT pg_try_advisory_lock(hashtext($1)) AS acquired', [
-        `relay:${this.name}`,
-      ]);
-      if (rows[0].acquired) return (this.leader = true);
-      await this.wakeup.wait(this.retryIntervalMs);
-    }
-    return false;
+  private async endTerm({ state }: LeaderTerm<Pipeline>): Promise<void> {
+    await state.next?.catch(() => undefined);
+    await state.checkpoint;
+  }
+
+  private read(after: StorePosition): Promise<PublicationBatch | undefined> {
+    const next = this.log.readPublicationBatch(after, this.batchSize);
+    next.catch(() => undefined); // awaited by the next round; a failure surfaces there
+    return next;
   }
 
   private async loadCheckpoint(session: Pick<Client, 'query'>): Promise<StorePosition> {
