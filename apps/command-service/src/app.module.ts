@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AccountsCommandsModule } from '@tally/accounts-commands';
 import { postgresReadiness } from '@tally/database';
-import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
+import { EventStoreModule, RelayLifecycle, WRITE_POOL } from '@tally/event-store';
 import { AuthModule, OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
 import { KafkaModule, KafkaReadiness } from '@tally/messaging';
 import type { Pool } from 'pg';
@@ -31,8 +31,12 @@ export class CommandServiceModule {
       providers: [
         {
           provide: READINESS_CHECKS,
-          useFactory: (pool: Pool, kafka: KafkaReadiness) => [postgresReadiness('postgres', pool), kafka],
-          inject: [WRITE_POOL, KafkaReadiness],
+          useFactory: (pool: Pool, kafka: KafkaReadiness, relay: RelayLifecycle) => [
+            postgresReadiness('postgres', pool),
+            kafka,
+            relay,
+          ],
+          inject: [WRITE_POOL, KafkaReadiness, RelayLifecycle],
         },
       ],
     };

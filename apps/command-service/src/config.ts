@@ -27,6 +27,12 @@ export interface CommandServiceConfig {
 
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
 
+/** The write database: what the command-line tools on the event store need too. */
+const writeDatabaseFromEnv = (env: NodeJS.ProcessEnv) => ({
+  databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+  migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+});
+
 export const loadConfig = (env = process.env): CommandServiceConfig => {
   const settings = settingsFrom(env);
   return {
@@ -35,8 +41,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     port:
       settings.get('COMMAND_SERVICE_PORT').asIntPositive() ??
       settings.get('PORT').default('3001').asIntPositive(),
-    databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
-    migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
+    ...writeDatabaseFromEnv(env),
     databasePoolSize: settings.get('WRITE_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
     kafka: kafkaSettingsFromEnv('tally-command-service', env),
     relay: {
@@ -67,3 +72,17 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     logging: loggingConfigFromEnv(env),
   };
 };
+
+/** What `npm run republish` needs: the write database and Kafka, no HTTP or authentication. */
+export interface RepublishConfig {
+  databaseUrl: string;
+  migrationDatabaseUrl: string;
+  kafka: KafkaSettings;
+  batchSize: number;
+}
+
+export const loadRepublishConfig = (env = process.env): RepublishConfig => ({
+  ...writeDatabaseFromEnv(env),
+  kafka: kafkaSettingsFromEnv('tally-republish', env),
+  batchSize: settingsFrom(env).get('RELAY_BATCH_SIZE').default('1000').asIntAtLeast(),
+});

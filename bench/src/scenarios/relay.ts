@@ -5,6 +5,7 @@ import {
   CreateEventStore1764316800000,
   OutboxRelay,
   PostgresEventStore,
+  RelayTopicEnds1764316801000,
   START_OF_STORE,
   type NewEvent,
   type RecordedEvent,
@@ -33,7 +34,7 @@ export async function relayScenario(settings: BenchSettings): Promise<ScenarioRe
   const total = settings.quick ? 20_000 : 100_000;
   const streams = 1_000;
   const db = await createTestDatabase('bench_relay');
-  await runMigrations(db.url, [CreateEventStore1764316800000], 'write');
+  await runMigrations(db.url, [CreateEventStore1764316800000, RelayTopicEnds1764316801000], 'write');
   const pool = new Pool({ connectionString: db.url, max: 8 });
   const store = new PostgresEventStore(pool);
   const kafka = createKafka(

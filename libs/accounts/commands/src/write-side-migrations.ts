@@ -1,5 +1,9 @@
 import { EventLogReaderRole1764316800950 } from '@tally/event-log';
-import { CreateEventStore1764316800000, CreateSnapshots1764316800300 } from '@tally/event-store';
+import {
+  CreateEventStore1764316800000,
+  CreateSnapshots1764316800300,
+  RelayTopicEnds1764316801000,
+} from '@tally/event-store';
 import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
 import { CreateTransfersInFlight1764316800500 } from './migrations/1764316800500-create-transfers-in-flight';
 import { LeastPrivilegeRoles1764316800900 } from './migrations/1764316800900-least-privilege-roles';
@@ -12,4 +16,5 @@ export const writeSideMigrations = [
   CreateTransfersInFlight1764316800500,
   LeastPrivilegeRoles1764316800900,
   EventLogReaderRole1764316800950,
+  RelayTopicEnds1764316801000,
 ];

@@ -11,7 +11,7 @@ import { KAFKA, KAFKA_SETTINGS, KafkaEventPublisher, nestLogger, type KafkaSetti
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { PostgresEventStore } from './postgres-event-store';
-import { OutboxRelay } from './relay/outbox-relay';
+import { OutboxRelay, REPUBLISH_FIX } from './relay/outbox-relay';
 import { registerRelayMetrics } from './relay/relay-metrics';
 import { TransactionScope } from './transaction-scope';
 
@@ -23,7 +23,7 @@ const OPTIONS = EVENT_STORE_OPTIONS;
 export interface EventStoreModuleOptions {
   connectionString: string;
   poolSize: number;
-  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
+  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs?: number };
 }
 
 /** Runs the relay for the lifetime of the app and drains it before the pool closes. */
@@ -31,6 +31,7 @@ export interface EventStoreModuleOptions {
 export class RelayLifecycle
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
+  readonly name = 'relay';
   readonly relay: OutboxRelay;
   private readonly publisher: KafkaEventPublisher;
 
@@ -48,8 +49,22 @@ export class RelayLifecycle
       logger: nestLogger('OutboxRelay'),
       batchSize: options.relay.batchSize,
       sweepIntervalMs: options.relay.sweepIntervalMs,
+      topicCheckIntervalMs: options.relay.topicCheckIntervalMs,
     });
   }
+
+  /**
+   * Readiness details: whether this instance leads the relay, and a topic that lost events the relay
+   * had published. Informational: writes stay durable in the store, so the service stays ready.
+   */
+  check = async (): Promise<Record<string, unknown>> => {
+    const topicLoss = await this.relay.topicLoss();
+    return {
+      leader: this.relay.isLeader,
+      topicBehindCheckpoint: topicLoss ?? null,
+      ...(topicLoss ? { fix: REPUBLISH_FIX } : {}),
+    };
+  };
 
   onApplicationBootstrap(): void {
     registerRelayMetrics(this.relay);

@@ -1,5 +1,5 @@
 import { encodeEvent, type EventEnvelope } from '@tally/contracts';
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Admin, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import { RememberingPartitioner } from './remembering-partitioner';
 
 export const EventHeaders = {
@@ -37,25 +37,49 @@ const errorType = (error: unknown): string | undefined => {
 export class KafkaEventPublisher {
   private producer: Producer;
   private connected?: Promise<void>;
+  private admin?: Promise<Admin>;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly topic: string,
+    readonly topic: string,
   ) {
     this.producer = this.newProducer();
   }
 
-  async publish(events: EventEnvelope[]): Promise<void> {
+  /**
+   * Resolves once every message is acknowledged, with, per partition written to, a number of
+   * messages the partition is now known to hold (the batch's base offset + 1).
+   */
+  async publish(events: EventEnvelope[]): Promise<Record<string, string>> {
     try {
-      await this.send(events);
+      return knownEnds(await this.send(events));
     } catch (error) {
       if (LOST_PRODUCER_STATE.has(errorType(error) ?? '')) await this.replaceProducer();
       throw error;
     }
   }
 
+  /** Where each partition of the topic ends now (its high watermark). */
+  async endOffsets(): Promise<Record<string, string>> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    const offsets = await (await this.admin).fetchTopicOffsets(this.topic);
+    return Object.fromEntries(offsets.map((p) => [String(p.partition), p.high]));
+  }
+
   async close(): Promise<void> {
-    await this.producer.disconnect();
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.all([
+      this.producer.disconnect(),
+      admin?.then((a) => a.disconnect()).catch(() => undefined),
+    ]);
   }
 
   private newProducer(): Producer {
@@ -73,13 +97,13 @@ export class KafkaEventPublisher {
     await stale.disconnect().catch(() => undefined);
   }
 
-  private async send(events: EventEnvelope[]): Promise<void> {
+  private async send(events: EventEnvelope[]): Promise<RecordMetadata[]> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
       throw error;
     });
     await this.connected;
-    await this.producer.send({
+    return this.producer.send({
       topic: this.topic,
       acks: -1,
       compression: CompressionTypes.None,
@@ -97,3 +121,10 @@ export class KafkaEventPublisher {
     });
   }
 }
+
+const knownEnds = (acknowledged: RecordMetadata[]): Record<string, string> =>
+  Object.fromEntries(
+    acknowledged
+      .filter((record) => record.baseOffset !== undefined)
+      .map((record) => [String(record.partition), (BigInt(record.baseOffset as string) + 1n).toString()]),
+  );

@@ -8,7 +8,7 @@ const quiet = { info: () => undefined, error: () => undefined };
 
 describe('LeaderLoop', () => {
   let db: TestDatabase;
-  const loops: LeaderLoop[] = [];
+  const loops: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => (db = await createTestDatabase('leader_loop')));
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '@tally/testin
 import type { Consumer, Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from '../migrations/1764316800000-create-event-store';
+import { RelayTopicEnds1764316801000 } from '../migrations/1764316801000-relay-topic-ends';
 import { PostgresEventStore } from '../postgres-event-store';
 import type { NewEvent, RecordedEvent } from '../recorded-event';
 import { OutboxRelay, type EventPublisher } from './outbox-relay';
@@ -82,7 +83,7 @@ describe('OutboxRelay → Kafka', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('relay');
-    await runMigrations(db.url, [CreateEventStore1764316800000], 'write');
+    await runMigrations(db.url, [CreateEventStore1764316800000, RelayTopicEnds1764316801000], 'write');
     pool = new Pool({ connectionString: db.url, max: 10 });
     store = new PostgresEventStore(pool);
     kafka = createKafka(

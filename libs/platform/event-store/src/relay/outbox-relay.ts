@@ -4,16 +4,24 @@ import { LeaderLoop, type LeaderTerm } from '../leadership/leader-loop';
 import { AppendSignal } from '../group-commit';
 import { EVENTS_APPENDED_CHANNEL } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
+import { furthestEnds, partitionsBehind, type PartitionEnds, type TopicLoss } from './topic-loss';
 
 /** Where relayed events go (the Kafka topic in production). Must resolve only once they are durable. */
 export interface EventPublisher {
-  publish(events: RecordedEvent[]): Promise<void>;
+  /** May answer how far each partition it wrote to is now known to reach. */
+  publish(events: RecordedEvent[]): Promise<PartitionEnds | void>;
+  /** The topic, and where each of its partitions ends now: how the relay notices a replaced topic. */
+  readonly topic?: string;
+  endOffsets?(): Promise<PartitionEnds>;
 }
 
 export interface RelayLogger {
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
+
+/** The command that repairs a topic that lost events (named in logs and readiness). */
+export const REPUBLISH_FIX = 'npm run republish -- --from start';
 
 export interface OutboxRelayOptions {
   connectionString: string;
@@ -28,6 +36,8 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   /** How often a follower tries to become the leader, and the back-off after a failure. */
   retryIntervalMs?: number;
+  /** How often an idle leader compares the topic's end offsets with what it published. */
+  topicCheckIntervalMs?: number;
 }
 
 /**
@@ -41,6 +51,10 @@ export interface OutboxRelayOptions {
  *   relay killed between the two republishes that batch; consumers drop the duplicates.
  * - Prompt: appends through the same pool wake it directly; appends from other processes (and those
  *   committed with a caller's transaction) via LISTEN/NOTIFY; a periodic sweep is the safety net.
+ * - Watchful: it keeps, with its checkpoint, how far each partition is known to reach. A partition
+ *   found ending before that (in an acknowledgement, or when idle) means the topic was deleted or
+ *   recreated: the relay records the loss (readiness, `tally_relay_topic_behind_checkpoint`, an error
+ *   log naming the fix) until `npm run republish` has refilled the topic from the store.
  */
 /** What a term of leadership carries from one round to the next: the relay's pipeline. */
 interface Pipeline {
@@ -50,6 +64,9 @@ interface Pipeline {
   next?: Promise<PublicationBatch | undefined>;
   /** The write of the last acknowledged batch's checkpoint. */
   checkpoint: Promise<void>;
+  /** How far each partition of the topic is known to reach. */
+  topicEnds: PartitionEnds;
+  lastTopicCheck: number;
 }
 
 export class OutboxRelay {
@@ -115,9 +132,20 @@ export class OutboxRelay {
   }
 
   private async beginTerm(session: Client): Promise<Pipeline> {
-    const position = await this.loadCheckpoint(session);
+    const { rows } = await session.query(
+      `SELECT transaction_id::text AS "transactionId", global_position::text AS "globalPosition",
+              topic, topic_ends AS "topicEnds"
+       FROM relay_checkpoints WHERE relay = $1`,
+      [this.name],
+    );
+    const stored = rows[0];
+    const position: StorePosition = stored ?? START_OF_STORE;
+    // Ends recorded for another topic (KAFKA_TOPIC changed) say nothing about this one.
+    const topicEnds = stored?.topic === this.options.publisher.topic ? (stored?.topicEnds ?? {}) : {};
     this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
-    return { position, checkpoint: Promise.resolve() };
+    const state: Pipeline = { position, checkpoint: Promise.resolve(), topicEnds, lastTopicCheck: 0 };
+    await this.checkTopic(session, state);
+    return state;
   }
 
   /**
@@ -132,14 +160,17 @@ export class OutboxRelay {
     if (!batch) {
       // Idle: the next read is issued after the wait, so that it sees what woke the relay.
       await state.checkpoint;
+      if (Date.now() - state.lastTopicCheck >= (this.options.topicCheckIntervalMs ?? 5_000))
+        await this.checkTopic(session, state);
       return false;
     }
     state.position = batch.lastPosition;
     state.next = this.read(state.position);
-    await this.options.publisher.publish(batch.events);
+    const acknowledged = await this.options.publisher.publish(batch.events);
     await state.checkpoint;
+    if (acknowledged) await this.noticeTopicEnds(session, state, acknowledged);
     // Written on the lock-holding session: if that session is gone, so is our leadership.
-    state.checkpoint = this.saveCheckpoint(session, state.position);
+    state.checkpoint = this.saveCheckpoint(session, state.position, state.topicEnds);
     state.checkpoint.catch(() => undefined); // awaited in the next round or at the end of the term
     this.published += batch.events.length;
     return true;
@@ -148,6 +179,63 @@ export class OutboxRelay {
   private async endTerm({ state }: LeaderTerm<Pipeline>): Promise<void> {
     await state.next?.catch(() => undefined);
     await state.checkpoint;
+  }
+
+  /** Compares the topic's end offsets with what was published; a topic that is gone ends at 0. */
+  private async checkTopic(session: Client, state: Pipeline): Promise<void> {
+    const { publisher } = this.options;
+    if (!publisher.endOffsets) return;
+    state.lastTopicCheck = Date.now();
+    let ends: PartitionEnds;
+    try {
+      ends = await publisher.endOffsets();
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') return; // broker down: publishing will say so
+      ends = {};
+    }
+    await this.noticeTopicEnds(session, state, ends);
+  }
+
+  /**
+   * Records partitions found ending before what the relay had published. The first loss stays
+   * recorded (a later one adds to it) until a republish clears it: the fix must start before both.
+   */
+  private async noticeTopicEnds(session: Client, state: Pipeline, found: PartitionEnds): Promise<void> {
+    const behind = partitionsBehind(state.topicEnds, found);
+    if (behind.length > 0) {
+      const loss: TopicLoss = {
+        topic: this.options.publisher.topic ?? '',
+        detectedAt: new Date().toISOString(),
+        partitions: behind,
+      };
+      // From here on the topic's new ends are the reference: the loss is reported once, not forever.
+      const reset = { ...state.topicEnds };
+      for (const { partition } of behind) delete reset[partition];
+      state.topicEnds = furthestEnds(reset, found);
+      await session.query(
+        `UPDATE relay_checkpoints SET topic_ends = $2,
+           topic_loss = CASE WHEN topic_loss IS NULL THEN $3::jsonb
+             ELSE jsonb_set(topic_loss, '{partitions}', (topic_loss->'partitions') || ($3::jsonb->'partitions')) END
+         WHERE relay = $1`,
+        [this.name, JSON.stringify(state.topicEnds), JSON.stringify(loss)],
+      );
+      this.options.logger.error(
+        { relay: this.name, topicLoss: loss, fix: REPUBLISH_FIX },
+        `topic ${loss.topic} holds fewer messages than the relay published to it (deleted or recreated): ` +
+          `readers and rebuilds may miss events; run \`${REPUBLISH_FIX}\` to refill it from the event store`,
+      );
+      return;
+    }
+    state.topicEnds = furthestEnds(state.topicEnds, found);
+  }
+
+  /** The loss recorded by the relay and not yet repaired by a republish (any instance can answer). */
+  async topicLoss(): Promise<TopicLoss | undefined> {
+    const { rows } = await this.options.pool.query(
+      'SELECT topic_loss AS "topicLoss" FROM relay_checkpoints WHERE relay = $1',
+      [this.name],
+    );
+    return rows[0]?.topicLoss ?? undefined;
   }
 
   private read(after: StorePosition): Promise<PublicationBatch | undefined> {
@@ -170,13 +258,20 @@ export class OutboxRelay {
    * lost in a PostgreSQL crash only makes the next leader publish those batches again, which at
    * least once allows and the consumers drop as duplicates.
    */
-  private async saveCheckpoint(session: Client, position: StorePosition): Promise<void> {
+  private async saveCheckpoint(session: Client, position: StorePosition, ends: PartitionEnds): Promise<void> {
     await session.query(
-      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position)
-       SELECT $1, $2::xid8, $3 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
+      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position, topic, topic_ends)
+       SELECT $1, $2::xid8, $3, $4, $5 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
        ON CONFLICT (relay) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-         global_position = EXCLUDED.global_position, updated_at = now()`,
-      [this.name, position.transactionId, position.globalPosition],
+         global_position = EXCLUDED.global_position, topic = EXCLUDED.topic,
+         topic_ends = EXCLUDED.topic_ends, updated_at = now()`,
+      [
+        this.name,
+        position.transactionId,
+        position.globalPosition,
+        this.options.publisher.topic ?? null,
+        JSON.stringify(ends),
+      ],
     );
   }
 }

@@ -5,6 +5,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '@tally/testin
 import { Pool } from 'pg';
 import { register } from 'prom-client';
 import { CreateEventStore1764316800000 } from '../migrations/1764316800000-create-event-store';
+import { RelayTopicEnds1764316801000 } from '../migrations/1764316801000-relay-topic-ends';
 import { PostgresEventStore } from '../postgres-event-store';
 import { OutboxRelay } from './outbox-relay';
 import { registerRelayMetrics } from './relay-metrics';
@@ -32,7 +33,7 @@ describe('relay metrics on /metrics', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('relay_metrics');
-    await runMigrations(db.url, [CreateEventStore1764316800000], 'write');
+    await runMigrations(db.url, [CreateEventStore1764316800000, RelayTopicEnds1764316801000], 'write');
     pool = new Pool({ connectionString: db.url, max: 4 });
     const kafka = createKafka(
       {

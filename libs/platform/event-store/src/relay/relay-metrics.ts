@@ -5,7 +5,7 @@ const existing = <T>(name: string) => register.getSingleMetric(name) as T | unde
 
 /**
  * Prometheus view of the relay, computed at scrape time: the backlog (committed, not yet published —
- * the lag readers see) and what this process has published. Registered once per process, on the
+ * the lag readers see), a topic that lost what the relay published, and what this process has published. Registered once per process, on the
  * default registry that /metrics serves.
  */
 export function registerRelayMetrics(relay: OutboxRelay): void {
@@ -15,6 +15,15 @@ export function registerRelayMetrics(relay: OutboxRelay): void {
     help: 'Committed events the relay has not yet published to Kafka',
     async collect() {
       this.set(await relay.backlog());
+    },
+  });
+  new Gauge({
+    name: 'tally_relay_topic_behind_checkpoint',
+    help:
+      'Partitions of the topic found ending before what the relay had published (topic deleted or ' +
+      'recreated); 0 again once `npm run republish` has refilled it from the store',
+    async collect() {
+      this.set((await relay.topicLoss())?.partitions.length ?? 0);
     },
   });
   let reported = 0;
