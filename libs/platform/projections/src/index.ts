@@ -3,6 +3,7 @@ export * from './select-new-events';
 export * from './stream-positions';
 export * from './projection-consumer';
 export * from './projection-metrics';
+export * from './topic-history';
 export * from './projections.module';
 export * from './consistency/consistency-waiter';
 export * from './consistency/consistency.guard';

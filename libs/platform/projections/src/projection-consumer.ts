@@ -1,13 +1,14 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/messaging';
 import { settingsFrom } from '@tally/settings';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
 import { AppliedOffsets } from './applied-offsets';
 import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
 import { projectionMetrics } from './projection-metrics';
+import { REPUBLISH_FIX, TopicHistoryWatch, type HistoryLoss } from './topic-history';
 
 export interface ProjectionConsumerOptions {
   kafka: Kafka;
@@ -87,6 +88,10 @@ export class ProjectionConsumer {
   private readonly partitions = new Map<number, PartitionStatus>();
   private readonly offsets: AppliedOffsets;
   private readonly fetches = new BatchGathering<EachBatchPayload>((payloads) => this.trackWork(payloads));
+  private readonly history: TopicHistoryWatch;
+  private admin?: Promise<Admin>;
+  /** The check of a new assignment against the topic; fetches wait for it. */
+  private assignment: Promise<void> = Promise.resolve();
   private working = Promise.resolve();
   private running = false;
   private applied = 0;
@@ -109,6 +114,12 @@ export class ProjectionConsumer {
       (offsets) => this.consumer.commitOffsets(offsets),
       (error) => options.logger.warn({ err: error }, 'offset commit failed; retrying with the next one'),
     );
+    this.history = new TopicHistoryWatch({
+      topic: options.topic,
+      groupId: options.groupId,
+      admin: () => this.adminClient(),
+      logger: options.logger,
+    });
   }
 
   get appliedCount(): number {
@@ -121,13 +132,21 @@ export class ProjectionConsumer {
     projector: string;
     appliedEvents: number;
     partitions: Record<string, PartitionStatus>;
+    topicHistoryLost?: { losses: readonly HistoryLoss[]; fix: string };
   } {
+    const losses = this.history.lost;
     return {
       groupId: this.options.groupId,
       projector: this.options.projector,
       appliedEvents: this.applied,
       partitions: Object.fromEntries([...this.partitions].sort(([a], [b]) => a - b)),
+      ...(losses.length > 0 ? { topicHistoryLost: { losses, fix: REPUBLISH_FIX } } : {}),
     };
+  }
+
+  /** Compares this replica's positions with the topic's bounds now (readiness probes call it). */
+  async checkTopicHistory(): Promise<void> {
+    await this.history.check();
   }
 
   async start(): Promise<void> {
@@ -143,9 +162,15 @@ export class ProjectionConsumer {
     // After a rebalance, forget the partitions that moved to another replica: their lag is not ours.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = new Set(payload.memberAssignment[this.options.topic] ?? []);
+      this.assignment = this.history
+        .assigned([...owned])
+        .catch((error: unknown) =>
+          this.options.logger.warn({ err: error }, 'could not compare the committed offsets with the topic'),
+        );
       for (const partition of [...this.partitions.keys()].filter((p) => !owned.has(p))) {
         this.partitions.delete(partition);
         this.offsets.forget(partition);
+        this.history.forget(partition);
         const labels = this.labels(partition);
         this.metrics.lag.remove(labels);
         this.metrics.position.remove(labels);
@@ -178,6 +203,19 @@ export class ProjectionConsumer {
     }
     await this.consumer.disconnect();
     await this.deadLetters.close();
+    await this.admin?.then((admin) => admin.disconnect()).catch(() => undefined);
+  }
+
+  private adminClient(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    return this.admin;
   }
 
   private trackWork(payloads: EachBatchPayload[]): Promise<void> {
@@ -192,6 +230,10 @@ export class ProjectionConsumer {
    * partition stays in offset order. Offsets are resolved only after the transaction has committed.
    */
   private async handleFetch(payloads: EachBatchPayload[]): Promise<void> {
+    await this.assignment;
+    for (const { batch } of payloads)
+      if (batch.messages.length > 0)
+        this.history.fetched(batch.partition, batch.messages[0].offset, batch.highWatermark);
     const size = this.options.maxMessagesPerTransaction ?? 500;
     const cursors = payloads.map((payload) => ({ payload, next: 0 }));
     for (;;) {
@@ -224,6 +266,7 @@ export class ProjectionConsumer {
         open[i].next += slice.messages.length;
         const next = BigInt(last) + 1n;
         this.offsets.applied(slice.partition, next);
+        this.history.applied(slice.partition, next);
         this.track(
           slice.partition,
           next,

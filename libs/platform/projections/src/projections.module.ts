@@ -95,10 +95,18 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
       });
   }
 
-  /** Readiness details: owned partitions with position and lag, and events parked behind a gap. */
+  /**
+   * Readiness details: owned partitions with position and lag, events parked behind a gap, and
+   * messages the topic lost before this replica applied them. A lost history is reported, but the
+   * replica stays ready: every replica of the group would see the same, and turning them all away
+   * would make stale accounts an outage of all of them (read-your-writes still refuses stale reads).
+   */
   check = async (): Promise<Record<string, unknown>> => {
     // Down, saying how far it is, until the read tables hold the store's history and the consumer runs.
     if (this.backfill && !this.backfill.done) throw new Error(this.backfill.describe());
+    await this.consumer
+      .checkTopicHistory()
+      .catch((error: unknown) => new Logger('ProjectionConsumer').warn({ err: error }, 'topic check failed'));
     const [{ parked }] = await this.dataSource.query(
       'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
       [this.options.projector],
