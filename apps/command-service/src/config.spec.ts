@@ -7,7 +7,12 @@ describe('command service config', () => {
     const config = loadConfig(base);
     expect(config.port).toBe(3001);
     expect(config.databasePoolSize).toBe(20);
-    expect(config.relay).toEqual({ enabled: true, batchSize: 1_000, sweepIntervalMs: 1_000 });
+    expect(config.relay).toEqual({
+      enabled: true,
+      batchSize: 1_000,
+      sweepIntervalMs: 1_000,
+      topicCheckIntervalMs: 5_000,
+    });
     expect(config.commands).toMatchObject({ snapshotEvery: 100, stateCacheSize: 10_000 });
   });
 
@@ -22,6 +27,7 @@ describe('command service config', () => {
     ['SNAPSHOT_EVERY', '0'],
     ['TRANSFERS_CONCURRENCY', '2.5'],
     ['RELAY_SWEEP_INTERVAL_MS', '5'],
+    ['RELAY_TOPIC_CHECK_INTERVAL_MS', '50'],
     ['RATE_LIMIT_PER_SECOND', '-1'],
     ['AUTH_CLOCK_TOLERANCE_SECONDS', 'soon'],
     ['LOG_LEVEL', 'loud'],

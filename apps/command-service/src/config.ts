@@ -18,7 +18,7 @@ export interface CommandServiceConfig {
   migrationDatabaseUrl: string;
   databasePoolSize: number;
   kafka: KafkaSettings;
-  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number };
+  relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs: number };
   commands: CommandsOptions;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
@@ -48,6 +48,8 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
       enabled: env.RELAY_ENABLED !== 'false',
       batchSize: settings.get('RELAY_BATCH_SIZE').default('1000').asIntAtLeast(),
       sweepIntervalMs: settings.get('RELAY_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),
+      // How often the idle relay compares the topic's end offsets with what it published.
+      topicCheckIntervalMs: settings.get('RELAY_TOPIC_CHECK_INTERVAL_MS').default('5000').asIntAtLeast(100),
     },
     commands: {
       snapshotEvery: settings.get('SNAPSHOT_EVERY').default('100').asIntAtLeast(),

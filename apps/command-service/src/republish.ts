@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { writeSideMigrations } from '@tally/accounts-commands';
 import { runMigrations } from '@tally/database';
-import { PostgresEventStore, parseRepublishFrom, republishFromStore } from '@tally/event-store';
+import { parseRepublishFrom, republishFromStore } from '@tally/event-store';
 import { KafkaEventPublisher, createKafka, ensureTopic, type KafkaLogger } from '@tally/messaging';
 import { Pool } from 'pg';
 import { loadRepublishConfig } from './config';
@@ -55,7 +55,6 @@ async function main(): Promise<void> {
   try {
     const result = await republishFromStore({
       pool,
-      store: new PostgresEventStore(pool),
       publisher,
       from,
       batchSize: config.batchSize,

@@ -70,6 +70,15 @@ interface Slice {
   messages: KafkaMessage[];
 }
 
+const ASSIGNMENT_CHECK_WAIT_MS = 2_000;
+
+const settledWithin = (work: Promise<void>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
+};
+
 /**
  * Applies the topic to the read tables with an exactly-once effect:
  * 1. a chunk of a batch is decoded; invalid messages are dead-lettered, never retried forever;
@@ -90,8 +99,8 @@ export class ProjectionConsumer {
   private readonly fetches = new BatchGathering<EachBatchPayload>((payloads) => this.trackWork(payloads));
   private readonly history: TopicHistoryWatch;
   private admin?: Promise<Admin>;
-  /** The check of a new assignment against the topic; fetches wait for it. */
-  private assignment: Promise<void> = Promise.resolve();
+  /** The check of a new assignment against the topic; fetches wait for it (briefly). */
+  private assignment?: Promise<void>;
   private working = Promise.resolve();
   private running = false;
   private applied = 0;
@@ -162,11 +171,15 @@ export class ProjectionConsumer {
     // After a rebalance, forget the partitions that moved to another replica: their lag is not ours.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       const owned = new Set(payload.memberAssignment[this.options.topic] ?? []);
-      this.assignment = this.history
+      const assignment = this.history
         .assigned([...owned])
         .catch((error: unknown) =>
           this.options.logger.warn({ err: error }, 'could not compare the committed offsets with the topic'),
-        );
+        )
+        .finally(() => {
+          if (this.assignment === assignment) this.assignment = undefined;
+        });
+      this.assignment = assignment;
       for (const partition of [...this.partitions.keys()].filter((p) => !owned.has(p))) {
         this.partitions.delete(partition);
         this.offsets.forget(partition);
@@ -177,6 +190,8 @@ export class ProjectionConsumer {
       }
     });
     await this.consumer.connect();
+    // Connected up front, so that the first assignment's check answers before the first fetch.
+    await this.adminClient();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     await this.consumer.run({
       eachBatchAutoResolve: false,
@@ -230,7 +245,9 @@ export class ProjectionConsumer {
    * partition stays in offset order. Offsets are resolved only after the transaction has committed.
    */
   private async handleFetch(payloads: EachBatchPayload[]): Promise<void> {
-    await this.assignment;
+    // Before applying anything, see the committed offsets as the client found them; but a slow
+    // broker answer must not hold up the read side for long.
+    if (this.assignment) await settledWithin(this.assignment, ASSIGNMENT_CHECK_WAIT_MS);
     for (const { batch } of payloads)
       if (batch.messages.length > 0)
         this.history.fetched(batch.partition, batch.messages[0].offset, batch.highWatermark);

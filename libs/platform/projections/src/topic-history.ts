@@ -10,17 +10,22 @@ export interface HistoryLoss {
   /**
    * `truncated`: the partition's start passed messages this replica had not applied (deleteRecords,
    * retention); `replaced`: the partition now ends before where this replica had read (the topic was
-   * deleted, or deleted and recreated), so whatever it had not applied yet is gone too.
+   * deleted, or deleted and recreated), so whatever it had not applied yet is gone too; `reset`: the
+   * group's committed position was out of range when the partition was assigned, and Kafka's client
+   * moved it to the partition's start (it commits -2 to say so) - either of the above, found late.
    */
-  kind: 'truncated' | 'replaced';
-  /** The next offset this replica was to read. */
-  expectedOffset: string;
-  /** Where the partition starts (truncated) or ends (replaced) now. */
+  kind: 'truncated' | 'replaced' | 'reset';
+  /** The next offset this replica was to read (unknown after a reset). */
+  expectedOffset: string | null;
+  /** Where the partition starts (truncated, reset) or ends (replaced) now. */
   foundOffset: string;
   detectedAt: string;
 }
 
 const MAX_REMEMBERED = 20;
+
+/** What kafkajs commits for a partition whose position it found out of range and reset. */
+const RESET_TO_EARLIEST = -2n;
 
 const lostCounter = (): Counter =>
   (register.getSingleMetric('tally_topic_history_lost_total') as Counter | undefined) ??
@@ -43,6 +48,8 @@ const lostCounter = (): Counter =>
 export class TopicHistoryWatch {
   private readonly expected = new Map<number, bigint>();
   private readonly losses: HistoryLoss[] = [];
+  /** Resets already reported: -2 stays committed until something is applied, across rejoins. */
+  private readonly resets = new Set<string>();
   private readonly counter = lostCounter();
 
   constructor(
@@ -59,9 +66,15 @@ export class TopicHistoryWatch {
     return this.losses;
   }
 
-  /** Partitions (re)assigned: fetching resumes at the group's committed offsets. */
+  /**
+   * Partitions (re)assigned: fetching resumes at the group's committed offsets. A partition this
+   * process has already read keeps its expectation when nothing is committed any more (Kafka drops a
+   * group's offsets with a deleted topic): that is how a recreated topic shows.
+   */
   async assigned(partitions: number[]): Promise<void> {
-    this.expected.clear();
+    const owned = new Set(partitions);
+    for (const partition of [...this.expected.keys()])
+      if (!owned.has(partition)) this.expected.delete(partition);
     if (partitions.length === 0) return;
     const { topic, groupId } = this.options;
     const admin = await this.options.admin();
@@ -69,10 +82,20 @@ export class TopicHistoryWatch {
       admin.fetchOffsets({ groupId, topics: [topic] }),
       admin.fetchTopicOffsets(topic),
     ]);
-    const owned = new Set(partitions);
+    const starts = new Map(bounds.map((b) => [b.partition, BigInt(b.low)]));
     for (const { partition, offset } of committed.partitions) {
+      if (!owned.has(partition)) continue;
+      const known = this.expected.get(partition);
       // -1: nothing committed (a new group, or Kafka dropped the offsets with a deleted topic).
-      if (owned.has(partition) && BigInt(offset) >= 0n) this.expected.set(partition, BigInt(offset));
+      if (BigInt(offset) >= 0n && (known === undefined || BigInt(offset) > known))
+        this.expected.set(partition, BigInt(offset));
+      // The client got there first (it fetches as soon as it has joined).
+      else if (BigInt(offset) === RESET_TO_EARLIEST) {
+        const start = starts.get(partition) ?? 0n;
+        if (this.resets.has(`${partition}@${start}`)) continue;
+        this.resets.add(`${partition}@${start}`);
+        this.report(partition, 'reset', undefined, start);
+      }
     }
     this.compareWithBounds(bounds);
   }
@@ -118,14 +141,19 @@ export class TopicHistoryWatch {
     }
   }
 
-  private report(partition: number, kind: HistoryLoss['kind'], expected: bigint, found: bigint): void {
+  private report(
+    partition: number,
+    kind: HistoryLoss['kind'],
+    expected: bigint | undefined,
+    found: bigint,
+  ): void {
     // Reported once: from here on, expect what Kafka resumes with (its reset, or the next batch).
-    if (kind === 'truncated') this.expected.set(partition, found);
-    else this.expected.delete(partition);
+    if (kind === 'replaced') this.expected.delete(partition);
+    else this.expected.set(partition, found);
     const loss: HistoryLoss = {
       partition,
       kind,
-      expectedOffset: expected.toString(),
+      expectedOffset: expected?.toString() ?? null,
       foundOffset: found.toString(),
       detectedAt: new Date().toISOString(),
     };
@@ -133,10 +161,11 @@ export class TopicHistoryWatch {
     if (this.losses.length > MAX_REMEMBERED) this.losses.shift();
     const { topic, groupId } = this.options;
     this.counter.inc({ group: groupId, topic, partition: String(partition), kind });
-    const what =
-      kind === 'truncated'
-        ? `starts at offset ${found} although this replica had applied only up to ${expected}`
-        : `ends at offset ${found} although this replica had read up to ${expected} (deleted or recreated)`;
+    const what = {
+      truncated: `starts at offset ${found} although this replica had applied only up to ${expected}`,
+      replaced: `ends at offset ${found} although this replica had read up to ${expected} (deleted or recreated)`,
+      reset: `no longer held this group's position (the client reset it to offset ${found})`,
+    }[kind];
     this.options.logger.error(
       { topic, groupId, topicHistoryLoss: loss, fix: REPUBLISH_FIX },
       `partition ${partition} of ${topic} ${what}: events in between may never be applied; ` +

@@ -4,7 +4,7 @@ import { LeaderLoop, type LeaderTerm } from '../leadership/leader-loop';
 import { AppendSignal } from '../group-commit';
 import { EVENTS_APPENDED_CHANNEL } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
-import { furthestEnds, partitionsBehind, type PartitionEnds, type TopicLoss } from './topic-loss';
+import { emptied, furthestEnds, partitionsBehind, type PartitionEnds, type TopicLoss } from './topic-loss';
 
 /** Where relayed events go (the Kafka topic in production). Must resolve only once they are durable. */
 export interface EventPublisher {
@@ -191,7 +191,7 @@ export class OutboxRelay {
       ends = await publisher.endOffsets();
     } catch (error) {
       if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') return; // broker down: publishing will say so
-      ends = {};
+      ends = emptied(state.topicEnds);
     }
     await this.noticeTopicEnds(session, state, ends);
   }

@@ -1,5 +1,5 @@
+import { EventLog } from '@tally/event-log';
 import type { Pool } from 'pg';
-import type { PostgresEventStore } from '../postgres-event-store';
 import { START_OF_STORE, type StorePosition } from '../recorded-event';
 import type { EventPublisher } from './outbox-relay';
 
@@ -16,8 +16,8 @@ export function parseRepublishFrom(text: string | undefined): RepublishFrom | un
 }
 
 export interface RepublishOptions {
+  /** The write database. */
   pool: Pool;
-  store: PostgresEventStore;
   publisher: EventPublisher;
   from: RepublishFrom;
   /** The relay whose checkpoint bounds the republish and whose recorded topic loss it clears. */
@@ -49,7 +49,8 @@ export interface RepublishResult {
  * and a version ahead of its stream waits (parked) until the republished predecessors arrive.
  */
 export async function republishFromStore(options: RepublishOptions): Promise<RepublishResult> {
-  const { pool, store, publisher } = options;
+  const { pool, publisher } = options;
+  const log = new EventLog(pool);
   const relay = options.relay ?? 'kafka';
   const started = new Date();
   const upTo = await relayCheckpoint(pool, relay);
@@ -58,7 +59,7 @@ export async function republishFromStore(options: RepublishOptions): Promise<Rep
   const total = await countBetween(pool, after, upTo);
   let published = 0;
   for (let position = after; beyond(upTo, position);) {
-    const batch = await store.readPublicationBatch(position, options.batchSize ?? 1_000);
+    const batch = await log.readPublicationBatch(position, options.batchSize ?? 1_000);
     if (!batch) break;
     if (!options.dryRun) await publisher.publish(batch.events);
     published += batch.events.length;

@@ -1,10 +1,17 @@
-import { furthestEnds, partitionsBehind } from './topic-loss';
+import { emptied, furthestEnds, partitionsBehind } from './topic-loss';
 
 describe('topic loss', () => {
-  it('finds the partitions whose end went backwards, a missing partition counting as empty', () => {
+  it('finds the partitions whose end went backwards, comparing only the partitions found', () => {
     expect(partitionsBehind({ '0': '10', '1': '5', '2': '7' }, { '0': '10', '1': '2' })).toEqual([
       { partition: 1, published: '5', found: '2' },
-      { partition: 2, published: '7', found: '0' },
+    ]);
+  });
+
+  it('finds every partition behind when the topic is gone', () => {
+    const published = { '0': '10', '1': '5' };
+    expect(partitionsBehind(published, emptied(published))).toEqual([
+      { partition: 0, published: '10', found: '0' },
+      { partition: 1, published: '5', found: '0' },
     ]);
   });
 

@@ -19,18 +19,18 @@ export interface TopicLoss {
 /**
  * Partitions whose end went backwards: an end offset never decreases while a topic lives (retention
  * and deleteRecords move its start, not its end), so a smaller one means the topic was replaced.
- * A partition missing from `found` has no messages (the topic is gone or has fewer partitions).
+ * Only the partitions in `found` are compared (an acknowledgement names only those written to).
  */
 export function partitionsBehind(published: PartitionEnds, found: PartitionEnds): PartitionLoss[] {
   return Object.entries(published)
-    .filter(([partition, end]) => BigInt(found[partition] ?? '0') < BigInt(end))
-    .map(([partition, end]) => ({
-      partition: Number(partition),
-      published: end,
-      found: found[partition] ?? '0',
-    }))
+    .filter(([partition, end]) => found[partition] !== undefined && BigInt(found[partition]) < BigInt(end))
+    .map(([partition, end]) => ({ partition: Number(partition), published: end, found: found[partition] }))
     .sort((a, b) => a.partition - b.partition);
 }
+
+/** A topic that is gone: every partition known ends at 0. */
+export const emptied = (published: PartitionEnds): PartitionEnds =>
+  Object.fromEntries(Object.keys(published).map((partition) => [partition, '0']));
 
 /** The larger end of each partition. */
 export function furthestEnds(a: PartitionEnds, b: PartitionEnds): PartitionEnds {
