@@ -57,6 +57,7 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
   readonly backfill?: StoreBackfill;
   private starting?: Promise<void>;
   private stopping = false;
+  private topicCheck?: Promise<unknown>;
 
   constructor(
     @Inject(OPTIONS) private readonly options: ProjectionsModuleOptions,
@@ -104,9 +105,11 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
   check = async (): Promise<Record<string, unknown>> => {
     // Down, saying how far it is, until the read tables hold the store's history and the consumer runs.
     if (this.backfill && !this.backfill.done) throw new Error(this.backfill.describe());
-    await this.consumer
+    // In the background: a slow broker must not fail the probe; the details show the last result.
+    this.topicCheck ??= this.consumer
       .checkTopicHistory()
-      .catch((error: unknown) => new Logger('ProjectionConsumer').warn({ err: error }, 'topic check failed'));
+      .catch((error: unknown) => new Logger('ProjectionConsumer').warn({ err: error }, 'topic check failed'))
+      .finally(() => (this.topicCheck = undefined));
     const [{ parked }] = await this.dataSource.query(
       'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
       [this.options.projector],

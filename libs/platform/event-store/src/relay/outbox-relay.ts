@@ -20,6 +20,19 @@ export interface RelayLogger {
   error(obj: object, msg: string): void;
 }
 
+const TOPIC_CHECK_TIMEOUT_MS = 2_000;
+
+const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined); // may settle after the timeout
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
 /** The command that repairs a topic that lost events (named in logs and readiness). */
 export const REPUBLISH_FIX = 'npm run republish -- --from start';
 
@@ -188,7 +201,8 @@ export class OutboxRelay {
     state.lastTopicCheck = Date.now();
     let ends: PartitionEnds;
     try {
-      ends = await publisher.endOffsets();
+      // Bounded: with the broker down the client retries for long, and publishing must resume at once.
+      ends = await withTimeout(publisher.endOffsets(), TOPIC_CHECK_TIMEOUT_MS);
     } catch (error) {
       if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') return; // broker down: publishing will say so
       ends = emptied(state.topicEnds);
