@@ -18,10 +18,29 @@ const { localAuthSecret, mintToken, secretFile } = require('./local-auth');
 const root = path.resolve(__dirname, '..');
 const kafkaDataDir = path.resolve(root, process.env.KAFKA_DATA_DIR ?? path.join('tmp', 'kafka-data'));
 
+/** A service port from the environment, refused at once (naming the variable) unless it is 1-65535. */
+function portFrom(name, fallback) {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) {
+    console.error(`${name} should be a port number (1-65535), not ${JSON.stringify(value)}`);
+    process.exit(2);
+  }
+  return port;
+}
+
 async function main() {
   const { values: flags } = parseArgs({
     options: { fresh: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
   });
+  // HOST (default 127.0.0.1; 0.0.0.0 listens on every interface) and each service's port, as the
+  // services themselves read them (PORT alone would give both services the same port).
+  const host = process.env.HOST || '127.0.0.1';
+  const ports = {
+    'command-service': portFrom('COMMAND_SERVICE_PORT', 3001),
+    'query-service': portFrom('QUERY_SERVICE_PORT', 3002),
+  };
   if (!flags['no-build']) {
     const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
     if (build.status !== 0) process.exit(build.status ?? 1);
@@ -55,15 +74,11 @@ async function main() {
     env.KAFKA_BROKERS = broker.brokers;
   }
 
-  const ports = {
-    'command-service': Number(process.env.COMMAND_SERVICE_PORT ?? 3001),
-    'query-service': Number(process.env.QUERY_SERVICE_PORT ?? 3002),
-  };
   const services = {};
   let stopping = false;
 
   const launch = async (name) => {
-    const service = await startService(name, { env, port: ports[name], echo: true });
+    const service = await startService(name, { env, host, port: ports[name], echo: true });
     services[name] = service;
     service.child.once('exit', (code, signal) => {
       if (stopping) return;

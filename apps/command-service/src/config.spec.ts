@@ -31,7 +31,41 @@ describe('command service config', () => {
     ['RATE_LIMIT_PER_SECOND', '-1'],
     ['AUTH_CLOCK_TOLERANCE_SECONDS', 'soon'],
     ['LOG_LEVEL', 'loud'],
+    ['RELAY_ENABLED', 'no'],
+    ['TRANSFERS_ENABLED', 'off'],
+    ['COMMAND_STREAM_LOCKS', ''],
+    ['LOG_REQUESTS', 'yes'],
+    ['KAFKA_SSL', 'on'],
+    ['TRUST_PROXY', 'the-load-balancer'],
+    ['WRITE_DATABASE_URL', 'localhost:5432/tally_write'],
+    ['WRITE_MIGRATION_DATABASE_URL', 'http://db/tally_write'],
   ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('refuses an AUTH_JWKS_URL that is not an http(s) URL, naming it', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'id.example/jwks.json' })).toThrow(/AUTH_JWKS_URL/);
+    expect(loadConfig({ AUTH_JWKS_URL: 'https://id.example/jwks.json' }).auth.jwksUrl).toBe(
+      'https://id.example/jwks.json',
+    );
+  });
+
+  it.each([
+    ['0', false],
+    ['FALSE', false],
+    ['1', true],
+    ['True', true],
+  ])('reads the switches as booleans: %s is %s', (value, expected) => {
+    const config = loadConfig({
+      ...base,
+      RELAY_ENABLED: value,
+      TRANSFERS_ENABLED: value,
+      LOG_REQUESTS: value,
+    });
+    expect([config.relay.enabled, config.commands.transfers.enabled, config.logging.logRequests]).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { settingsFrom } from '@tally/settings';
+import { databaseUrlSetting, settingsFrom } from '@tally/settings';
 
 export interface CommandServiceConfig {
   host: string;
@@ -28,10 +28,14 @@ export interface CommandServiceConfig {
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
 
 /** The write database: what the command-line tools on the event store need too. */
-const writeDatabaseFromEnv = (env: NodeJS.ProcessEnv) => ({
-  databaseUrl: env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
-  migrationDatabaseUrl: env.WRITE_MIGRATION_DATABASE_URL ?? env.WRITE_DATABASE_URL ?? defaultDatabaseUrl,
-});
+const writeDatabaseFromEnv = (env: NodeJS.ProcessEnv) => {
+  const settings = settingsFrom(env);
+  const databaseUrl = databaseUrlSetting(settings, 'WRITE_DATABASE_URL', defaultDatabaseUrl);
+  return {
+    databaseUrl,
+    migrationDatabaseUrl: databaseUrlSetting(settings, 'WRITE_MIGRATION_DATABASE_URL', databaseUrl),
+  };
+};
 
 export const loadConfig = (env = process.env): CommandServiceConfig => {
   const settings = settingsFrom(env);
@@ -45,7 +49,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     databasePoolSize: settings.get('WRITE_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
     kafka: kafkaSettingsFromEnv('tally-command-service', env),
     relay: {
-      enabled: env.RELAY_ENABLED !== 'false',
+      enabled: settings.get('RELAY_ENABLED').default('true').asBool(),
       batchSize: settings.get('RELAY_BATCH_SIZE').default('1000').asIntAtLeast(),
       sweepIntervalMs: settings.get('RELAY_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),
       // How often the idle relay compares the topic's end offsets with what it published.
@@ -61,10 +65,10 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
         total: settings.get('COMMAND_QUEUE_TOTAL').default('10000').asIntAtLeast(),
         batch: settings.get('COMMAND_BATCH_SIZE').default('500').asIntAtLeast(),
         deadlineMs: settings.get('COMMAND_DEADLINE_MS').default('5000').asIntAtLeast(),
-        lockWhenContended: env.COMMAND_STREAM_LOCKS !== 'false',
+        lockWhenContended: settings.get('COMMAND_STREAM_LOCKS').default('true').asBool(),
       },
       transfers: {
-        enabled: env.TRANSFERS_ENABLED !== 'false',
+        enabled: settings.get('TRANSFERS_ENABLED').default('true').asBool(),
         sweepIntervalMs: settings.get('TRANSFERS_SWEEP_INTERVAL_MS').default('1000').asIntAtLeast(10),
         concurrency: settings.get('TRANSFERS_CONCURRENCY').default('16').asIntAtLeast(),
       },

@@ -7,7 +7,7 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { settingsFrom } from '@tally/settings';
+import { databaseUrlSetting, settingsFrom } from '@tally/settings';
 
 export interface QueryServiceConfig {
   host: string;
@@ -40,8 +40,12 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
     port:
       settings.get('QUERY_SERVICE_PORT').asIntPositive() ??
       settings.get('PORT').default('3002').asIntPositive(),
-    databaseUrl: env.READ_DATABASE_URL ?? defaultDatabaseUrl,
-    migrationDatabaseUrl: env.READ_MIGRATION_DATABASE_URL ?? env.READ_DATABASE_URL ?? defaultDatabaseUrl,
+    databaseUrl: databaseUrlSetting(settings, 'READ_DATABASE_URL', defaultDatabaseUrl),
+    migrationDatabaseUrl: databaseUrlSetting(
+      settings,
+      'READ_MIGRATION_DATABASE_URL',
+      databaseUrlSetting(settings, 'READ_DATABASE_URL', defaultDatabaseUrl),
+    ),
     databasePoolSize: settings.get('READ_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
     kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
     groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
@@ -50,10 +54,11 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
       defaultTimeoutMs: settings.get('CONSISTENCY_DEFAULT_TIMEOUT_MS').default('2000').asIntPositive(),
       maxTimeoutMs: settings.get('CONSISTENCY_MAX_TIMEOUT_MS').default('10000').asIntPositive(),
     },
-    eventStoreDatabaseUrl:
-      env.EVENT_STORE_DATABASE_URL ??
-      env.WRITE_DATABASE_URL ??
-      'postgres://postgres@127.0.0.1:5432/tally_write',
+    eventStoreDatabaseUrl: databaseUrlSetting(
+      settings,
+      'EVENT_STORE_DATABASE_URL',
+      databaseUrlSetting(settings, 'WRITE_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/tally_write'),
+    ),
   };
 };
 

@@ -67,8 +67,8 @@ export interface GroupCommitOptions {
  * EVENT_STORE_MAX_BATCHES (2), EVENT_STORE_BATCH_EVENTS (1000), EVENT_STORE_NOTIFY_INTERVAL_MS (5).
  */
 export const groupCommitFromEnv = (env = process.env): GroupCommitOptions | undefined => {
-  if (env.EVENT_STORE_GROUP_COMMIT === 'false') return undefined;
   const settings = settingsFrom(env);
+  if (!settings.get('EVENT_STORE_GROUP_COMMIT').default('true').asBool()) return undefined;
   return {
     maxBatches: settings.get('EVENT_STORE_MAX_BATCHES').default('2').asIntAtLeast(),
     maxEvents: settings.get('EVENT_STORE_BATCH_EVENTS').default('1000').asIntAtLeast(),

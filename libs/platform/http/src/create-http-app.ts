@@ -31,6 +31,8 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024,
     genReqId: correlationIdOf,
+    // Which proxies may tell us the client's address (X-Forwarded-For): the rate limiter keys on it.
+    trustProxy: options.rateLimit?.trustProxy ?? false,
     // The framework's logger is pino via nestjs-pino; Fastify's own would log every request twice.
     logger: false,
     // A URL Fastify cannot even route (bad percent-encoding) is still answered as a problem.

@@ -10,13 +10,16 @@ export interface LoggingConfig {
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `LOG_LEVEL` (default info) and `LOG_REQUESTS` (false silences per-request lines), from the app's config. */
-export const loggingConfigFromEnv = (env: NodeJS.ProcessEnv): LoggingConfig => ({
-  level: settingsFrom(env)
-    .get('LOG_LEVEL')
-    .default('info')
-    .asEnum([...LEVELS]),
-  logRequests: env.LOG_REQUESTS !== 'false',
-});
+export const loggingConfigFromEnv = (env: NodeJS.ProcessEnv): LoggingConfig => {
+  const settings = settingsFrom(env);
+  return {
+    level: settings
+      .get('LOG_LEVEL')
+      .default('info')
+      .asEnum([...LEVELS]),
+    logRequests: settings.get('LOG_REQUESTS').default('true').asBool(),
+  };
+};
 
 /**
  * Structured JSON logs on stdout, one line per event, with the request's correlation id on every line

@@ -5,7 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { Public, RequireScope } from './auth/bearer-auth.guard';
 import { mintLocalToken } from './auth/local-token';
 import { Scope } from './auth/principal';
-import { installRateLimit, rateLimitFromEnv } from './rate-limit';
+import { installRateLimit, rateLimitFromEnv, trustProxyFromEnv, type TrustProxy } from './rate-limit';
 import { localAuthConfig as config, startProbeApp } from './testing/probe-app';
 
 @Controller()
@@ -88,14 +88,73 @@ describe('rate limiting per client', () => {
 
 describe('rateLimitFromEnv', () => {
   it('defaults to a generous 1000 per second, per client', () =>
-    expect(rateLimitFromEnv({})).toEqual({ max: 1_000, windowMs: 1_000 }));
+    expect(rateLimitFromEnv({})).toEqual({ max: 1_000, windowMs: 1_000, trustProxy: false }));
   it('takes a limit per second or per minute, and 0 for off', () => {
-    expect(rateLimitFromEnv({ RATE_LIMIT_PER_SECOND: '50' })).toEqual({ max: 50, windowMs: 1_000 });
-    expect(rateLimitFromEnv({ RATE_LIMIT_PER_MINUTE: '600' })).toEqual({ max: 600, windowMs: 60_000 });
+    expect(rateLimitFromEnv({ RATE_LIMIT_PER_SECOND: '50' })).toMatchObject({ max: 50, windowMs: 1_000 });
+    expect(rateLimitFromEnv({ RATE_LIMIT_PER_MINUTE: '600' })).toMatchObject({ max: 600, windowMs: 60_000 });
     expect(rateLimitFromEnv({ RATE_LIMIT_PER_SECOND: '0' }).max).toBe(0);
   });
   it.each(['-1', '1.5', 'lots'])('refuses %s, naming the variable', (value) => {
     expect(() => rateLimitFromEnv({ RATE_LIMIT_PER_SECOND: value })).toThrow(/RATE_LIMIT_PER_SECOND/);
     expect(() => rateLimitFromEnv({ RATE_LIMIT_PER_MINUTE: value })).toThrow(/RATE_LIMIT_PER_MINUTE/);
   });
+});
+
+describe('rate limiting behind a proxy (TRUST_PROXY)', () => {
+  let app: NestFastifyApplication | undefined;
+  afterEach(() => app?.close());
+
+  /** Anonymous requests from two clients, both arriving through the proxy at 10.0.0.1. */
+  const twoClientsThroughProxy = async (trustProxy: TrustProxy) => {
+    app = await startProbeApp(ProbeModule, (probe) => installRateLimit(probe, { max: 2, windowMs: 60_000 }), {
+      trustProxy,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    const from = (client: string) =>
+      fastify.inject({
+        method: 'GET',
+        url: '/things',
+        remoteAddress: '10.0.0.1',
+        headers: { 'x-forwarded-for': client },
+      });
+    const seen: number[] = [];
+    for (const client of ['203.0.113.1', '203.0.113.1', '203.0.113.1', '203.0.113.2'])
+      seen.push((await from(client)).statusCode);
+    return seen;
+  };
+
+  it('off: every client behind the proxy shares the proxy’s budget, and X-Forwarded-For is ignored', async () => {
+    // 401: anonymous, but counted; 429 once the proxy's address is over its limit, whoever sent it.
+    expect(await twoClientsThroughProxy(false)).toEqual([401, 401, 429, 429]);
+  });
+
+  it.each<[string, TrustProxy]>([
+    ['the proxy’s address', ['10.0.0.1']],
+    ['the proxy’s range', ['10.0.0.0/8']],
+  ])('trusting %s: each client behind the proxy has its own budget', async (_, trustProxy) => {
+    expect(await twoClientsThroughProxy(trustProxy)).toEqual([401, 401, 429, 401]);
+  });
+
+  it('does not believe X-Forwarded-For from an address that is not a trusted proxy', async () => {
+    expect(await twoClientsThroughProxy(['192.0.2.7'])).toEqual([401, 401, 429, 429]);
+  });
+});
+
+describe('trustProxyFromEnv', () => {
+  it.each<[string | undefined, TrustProxy]>([
+    [undefined, false],
+    ['false', false],
+    ['0', false],
+    ['TRUE', true],
+    ['1', true],
+    ['10.0.0.1', ['10.0.0.1']],
+    ['10.0.0.0/8, loopback, fd00::/8', ['10.0.0.0/8', 'loopback', 'fd00::/8']],
+  ])('reads %j as %j', (value, expected) =>
+    expect(trustProxyFromEnv({ TRUST_PROXY: value })).toEqual(expected),
+  );
+
+  it.each(['yes', '2', '10.0.0.300', '10.0.0.0/33', 'proxy.internal', '1.5', '10.0.0.1,'])(
+    'refuses %j naming the variable',
+    (value) => expect(() => trustProxyFromEnv({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/),
+  );
 });

@@ -33,12 +33,9 @@ export function kafkaSecurityFromEnv(env = process.env): Pick<KafkaSettings, 'sa
       throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are both required with SASL');
     security.sasl = { mechanism: mechanism as ScramMechanism, username, password };
   }
-  const ssl = env.KAFKA_SSL;
-  if (ssl !== undefined && ssl !== 'true' && ssl !== 'false')
-    throw new Error('KAFKA_SSL must be true or false');
-  if (env.KAFKA_SSL_CA_FILE && ssl !== 'true') throw new Error('KAFKA_SSL_CA_FILE needs KAFKA_SSL=true');
-  if (ssl === 'true')
-    security.ssl = env.KAFKA_SSL_CA_FILE ? { ca: readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8') } : {};
+  const ssl = settingsFrom(env).get('KAFKA_SSL').default('false').asBool();
+  if (env.KAFKA_SSL_CA_FILE && !ssl) throw new Error('KAFKA_SSL_CA_FILE needs KAFKA_SSL=true');
+  if (ssl) security.ssl = env.KAFKA_SSL_CA_FILE ? { ca: readFileSync(env.KAFKA_SSL_CA_FILE, 'utf8') } : {};
   return security;
 }
 

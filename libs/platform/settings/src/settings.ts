@@ -8,13 +8,35 @@ const extraAccessors = {
     if (parsed < min) throw new Error(`should be a whole number >= ${min}`);
     return parsed;
   },
+  /**
+   * An absolute URL whose scheme is one of `schemes` (without the colon: `postgres`, `https`), returned
+   * as given: a typo in a database or key-set address stops start-up instead of failing on first use.
+   */
+  asUrlWithScheme: (value: string, ...schemes: string[]): string => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new Error(`should be an absolute URL (${schemes.map((s) => `${s}://…`).join(' or ')})`);
+    }
+    if (!schemes.includes(url.protocol.replace(/:$/, '')))
+      throw new Error(`should be a ${schemes.join(' or ')} URL, not ${url.protocol}//…`);
+    return value;
+  },
 };
 
 /**
  * Reads service settings from the environment an app's `config.ts` hands over, with env-var: a setting
  * that is present but malformed stops the process at start-up with a message naming the variable,
  * rather than being silently replaced by its default. Libraries never read environment variables themselves.
+ *
+ * Booleans are read with env-var's `asBool` and nothing else: true/false/1/0 in any case; any other value
+ * (`yes`, `off`, an empty string) is an error naming the variable, never a silent "on".
  */
 export const settingsFrom = (env: NodeJS.ProcessEnv) => from(env, extraAccessors);
 
 export type Settings = ReturnType<typeof settingsFrom>;
+
+/** A PostgreSQL connection URL (postgres:// or postgresql://), or `fallback` when the variable is unset. */
+export const databaseUrlSetting = (settings: Settings, name: string, fallback: string): string =>
+  settings.get(name).default(fallback).asUrlWithScheme('postgres', 'postgresql');

@@ -47,16 +47,25 @@ export interface ServiceProcess {
 export interface StartServiceOptions {
   env: Record<string, string>;
   port?: number;
+  /** The address the service listens on (HOST); default 127.0.0.1. */
+  host?: string;
   readyTimeoutMs?: number;
   /** Echo the service's output lines to this process (npm start) instead of only buffering them. */
   echo?: boolean;
 }
 
+/** Where this machine reaches a service listening on `host` (a wildcard address: over loopback). */
+const reachable = (host: string): string => {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+};
+
 /** Starts a built service as its own process and resolves once /health/ready answers 200. */
 export async function startService(name: ServiceName, options: StartServiceOptions): Promise<ServiceProcess> {
   const port = options.port ?? (await freePort());
+  const host = options.host ?? '127.0.0.1';
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, entryOf(name)], {
-    env: { ...process.env, ...options.env, [portVariable[name]]: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...options.env, [portVariable[name]]: String(port), HOST: host },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -71,7 +80,7 @@ export async function startService(name: ServiceName, options: StartServiceOptio
 
   const service: ServiceProcess = {
     name,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${reachable(host)}:${port}`,
     child,
     output: () => lines.slice(-40).join('\n'),
     stop: async (signal = 'SIGTERM') => {

@@ -28,6 +28,8 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv): AuthConfig {
   if (secret && Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
     throw new Error(`AUTH_HS256_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
   }
+  // A key set from a mistyped address would fail every request's verification, not start-up.
+  if (jwksUrl) settingsFrom(env).get('AUTH_JWKS_URL').asUrlWithScheme('https', 'http');
   return {
     issuer: env.AUTH_ISSUER ?? 'tally-local',
     audience: env.AUTH_AUDIENCE ?? 'tally',

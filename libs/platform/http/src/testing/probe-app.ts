@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { TrustProxy } from '../rate-limit';
 import type { AuthConfig } from '../auth/auth-config';
 import { ProblemDetailsFilter } from '../problem-details.filter';
 
@@ -20,8 +21,9 @@ export const localAuthConfig: AuthConfig = {
 export async function startProbeApp(
   module: Type,
   prepare?: (app: NestFastifyApplication) => Promise<void>,
+  adapter: { trustProxy?: TrustProxy } = {},
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(adapter), {
     logger: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter());
