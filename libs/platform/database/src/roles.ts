@@ -64,3 +64,12 @@ export async function grantServiceRole(db: Sql, role: string, otherRole: string)
   await db.query(`ALTER DEFAULT PRIVILEGES GRANT ${DML} ON TABLES TO ${role}`);
   await db.query(`ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
 }
+
+/** Undoes `grantServiceRole` for `role` in the current database (a migration's `down`). */
+export async function revokeServiceRole(db: Sql, role: string): Promise<void> {
+  await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM ${role}`);
+  await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON SEQUENCES FROM ${role}`);
+  await db.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+  await db.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
+  await db.query(`REVOKE USAGE ON SCHEMA public FROM ${role}`);
+}

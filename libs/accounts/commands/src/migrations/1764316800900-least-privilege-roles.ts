@@ -1,4 +1,4 @@
-import { COMMAND_ROLE, QUERY_ROLE, ensureRole, grantServiceRole } from '@tally/database';
+import { COMMAND_ROLE, QUERY_ROLE, ensureRole, grantServiceRole, revokeServiceRole } from '@tally/database';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -18,10 +18,6 @@ export class LeastPrivilegeRoles1764316800900 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM ${COMMAND_ROLE}`);
-    await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON SEQUENCES FROM ${COMMAND_ROLE}`);
-    await db.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${COMMAND_ROLE}`);
-    await db.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${COMMAND_ROLE}`);
-    await db.query(`REVOKE USAGE ON SCHEMA public FROM ${COMMAND_ROLE}`);
+    await revokeServiceRole(db, COMMAND_ROLE);
   }
 }

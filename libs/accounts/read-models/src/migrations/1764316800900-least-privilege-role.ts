@@ -1,4 +1,4 @@
-import { COMMAND_ROLE, QUERY_ROLE, ensureRole, grantServiceRole } from '@tally/database';
+import { COMMAND_ROLE, QUERY_ROLE, ensureRole, grantServiceRole, revokeServiceRole } from '@tally/database';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -16,10 +16,6 @@ export class LeastPrivilegeRole1764316800900 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON TABLES FROM ${QUERY_ROLE}`);
-    await db.query(`ALTER DEFAULT PRIVILEGES REVOKE ALL ON SEQUENCES FROM ${QUERY_ROLE}`);
-    await db.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${QUERY_ROLE}`);
-    await db.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${QUERY_ROLE}`);
-    await db.query(`REVOKE USAGE ON SCHEMA public FROM ${QUERY_ROLE}`);
+    await revokeServiceRole(db, QUERY_ROLE);
   }
 }

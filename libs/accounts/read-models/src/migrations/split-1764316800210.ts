@@ -1,5 +1,5 @@
-import { migrationRan } from '@tally/database';
-import type { QueryRunner } from 'typeorm';
+import { migrationRan, type MigrationClass } from '@tally/database';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Until each read model owned its migrations, one migration, `CreateLedgerTransfersPortfolio1764316800210`,
@@ -9,3 +9,21 @@ import type { QueryRunner } from 'typeorm';
  */
 export const doneBeforeTheSplit = (db: QueryRunner): Promise<boolean> =>
   migrationRan(db, 'CreateLedgerTransfersPortfolio1764316800210');
+
+/**
+ * One part of the split: a migration named `name` that runs `up` where the original did not run,
+ * and `down` to undo it. The statements are the original's, unchanged.
+ */
+export const partOfTheSplit = (name: string, up: string[], down: string[]): MigrationClass =>
+  class implements MigrationInterface {
+    name = name;
+
+    async up(db: QueryRunner): Promise<void> {
+      if (await doneBeforeTheSplit(db)) return;
+      for (const statement of up) await db.query(statement);
+    }
+
+    async down(db: QueryRunner): Promise<void> {
+      for (const statement of down) await db.query(statement);
+    }
+  };

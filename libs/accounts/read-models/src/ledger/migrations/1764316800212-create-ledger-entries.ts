@@ -1,12 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { doneBeforeTheSplit } from '../../migrations/split-1764316800210';
+import { partOfTheSplit } from '../../migrations/split-1764316800210';
 
-export class CreateLedgerEntries1764316800212 implements MigrationInterface {
-  name = 'CreateLedgerEntries1764316800212';
-
-  async up(db: QueryRunner): Promise<void> {
-    if (await doneBeforeTheSplit(db)) return;
-    await db.query(`
+export const CreateLedgerEntries1764316800212 = partOfTheSplit(
+  'CreateLedgerEntries1764316800212',
+  [
+    `
       CREATE TABLE ledger_entries (
         account_id              uuid NOT NULL,
         version                 integer NOT NULL,
@@ -19,11 +16,8 @@ export class CreateLedgerEntries1764316800212 implements MigrationInterface {
         counterparty_account_id text,
         source                  text,
         PRIMARY KEY (account_id, version)
-      )`);
-    await db.query('CREATE INDEX ledger_entries_as_of ON ledger_entries (account_id, occurred_at, version)');
-  }
-
-  async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP TABLE ledger_entries');
-  }
-}
+      )`,
+    'CREATE INDEX ledger_entries_as_of ON ledger_entries (account_id, occurred_at, version)',
+  ],
+  ['DROP TABLE ledger_entries'],
+);

@@ -1,12 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { doneBeforeTheSplit } from '../../migrations/split-1764316800210';
+import { partOfTheSplit } from '../../migrations/split-1764316800210';
 
-export class CreateOwnerBalances1764316800214 implements MigrationInterface {
-  name = 'CreateOwnerBalances1764316800214';
-
-  async up(db: QueryRunner): Promise<void> {
-    if (await doneBeforeTheSplit(db)) return;
-    await db.query(`
+export const CreateOwnerBalances1764316800214 = partOfTheSplit(
+  'CreateOwnerBalances1764316800214',
+  [
+    `
       CREATE TABLE owner_balances (
         owner_id      text NOT NULL,
         currency      char(3) NOT NULL,
@@ -14,10 +11,7 @@ export class CreateOwnerBalances1764316800214 implements MigrationInterface {
         accounts      integer NOT NULL,
         open_accounts integer NOT NULL,
         PRIMARY KEY (owner_id, currency)
-      )`);
-  }
-
-  async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP TABLE owner_balances');
-  }
-}
+      )`,
+  ],
+  ['DROP TABLE owner_balances'],
+);

@@ -1,12 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { doneBeforeTheSplit } from '../../migrations/split-1764316800210';
+import { partOfTheSplit } from '../../migrations/split-1764316800210';
 
-export class CreateTransfers1764316800213 implements MigrationInterface {
-  name = 'CreateTransfers1764316800213';
-
-  async up(db: QueryRunner): Promise<void> {
-    if (await doneBeforeTheSplit(db)) return;
-    await db.query(`
+export const CreateTransfers1764316800213 = partOfTheSplit(
+  'CreateTransfers1764316800213',
+  [
+    `
       CREATE TABLE transfers (
         transfer_id     text PRIMARY KEY,
         from_account_id text NOT NULL,
@@ -22,10 +19,7 @@ export class CreateTransfers1764316800213 implements MigrationInterface {
         completed_at    timestamptz,
         failed_at       timestamptz,
         updated_at      timestamptz NOT NULL
-      )`);
-  }
-
-  async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP TABLE transfers');
-  }
-}
+      )`,
+  ],
+  ['DROP TABLE transfers'],
+);
