@@ -5,6 +5,12 @@
 // Tests and the libraries' test-support entry points (`src/testing/`, imported as `@tally/<lib>/testing`)
 // are not compiled: the services cannot load what is not shipped. `libs/platform/testing` is compiled,
 // because the benchmarks (bench/, run from dist/) start databases and services with it.
+require('./lib/help').answerHelp(`
+usage: npm run build [-- <folder>...]
+
+Compiles apps/, libs/ and bench/ (or the folders named) to CommonJS in dist/ with SWC; no type
+checking (that is npm run typecheck). Tests and test support are not compiled.
+`);
 const fs = require('node:fs');
 const path = require('node:path');
 const swc = require('@swc/core');

@@ -6,6 +6,14 @@
 // Knobs: CHAOS_SEED (replay a run's choices), CHAOS_PROFILE (short|full), CHAOS_COMMANDS,
 // CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (services' LOG_LEVEL, default warn).
 // Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+require('./lib/help').answerHelp(`
+usage: npm run chaos
+
+Builds, then runs the fault-injection suite (e2e/src/chaos.e2e-spec.ts) with its own PostgreSQL, Kafka
+broker, services and fault proxies, bounded to 15 minutes. Results: tmp/chaos/<profile>.json.
+Knobs: CHAOS_PROFILE (short|full, default full), CHAOS_SEED (replay a run's choices), CHAOS_COMMANDS,
+CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (the services' LOG_LEVEL, default warn).
+`);
 if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');

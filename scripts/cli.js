@@ -2,6 +2,8 @@
 // `node scripts/cli.js <tool> [args]` runs dist/apps/<tool>.js, building dist/ first when it is missing
 // or older than a source file under apps/ or libs/ (so `npm run republish` works right after a clone
 // or an edit, instead of failing with "module not found" or running stale code).
+// Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -21,8 +23,10 @@ function newestSource(dir) {
 }
 
 const built = fs.existsSync(target) ? fs.statSync(target).mtimeMs : 0;
-const sources = Math.max(newestSource(path.join(root, 'apps')), newestSource(path.join(root, 'libs')));
-if (built < sources) {
+// The tools print their own usage: for --help an existing build will do, however old.
+const helpOnly = require('./lib/help').helpRequested(args) && built > 0;
+const sources = () => Math.max(newestSource(path.join(root, 'apps')), newestSource(path.join(root, 'libs')));
+if (!helpOnly && built < sources()) {
   console.error(
     built ? 'Sources changed since the last build: building...' : 'Building (dist/ is missing)...',
   );

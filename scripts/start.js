@@ -8,6 +8,20 @@
 //   npm start -- --fresh      wipe the broker's data first (same as `npm run kafka:wipe`)
 //   npm start -- --no-build   skip the build (dist/ is up to date)
 // Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+require('./lib/help').answerHelp(`
+usage: npm start [-- --fresh] [-- --no-build]
+
+Runs the whole system on this machine: the local Kafka broker (unless KAFKA_BROKERS is set), both
+databases (created and migrated if missing), both services; prints their URLs and bearer tokens;
+restarts a service that dies; Ctrl-C stops everything it started.
+
+  --fresh      wipe the local broker's data (KAFKA_DATA_DIR, default tmp/kafka-data) first
+  --no-build   skip the build (dist/ is up to date)
+
+Environment: HOST (default 127.0.0.1), COMMAND_SERVICE_PORT (3001), QUERY_SERVICE_PORT (3002),
+KAFKA_BROKERS, KAFKA_PORT (9092), KAFKA_DATA_DIR, WRITE_DATABASE_URL, READ_DATABASE_URL, AUTH_JWKS_URL
+and every other service setting: see docs/configuration.md.
+`);
 if (require('./node-runtime').handedToNode24(__filename)) return;
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');

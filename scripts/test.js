@@ -3,6 +3,14 @@
 // PostgreSQL and a real Kafka broker. Unless KAFKA_BROKERS is given, the local broker (infra/kafka)
 // is started for the run and stopped after it, whatever happens.
 // Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
+require('./lib/help').answerHelp(`
+usage: npm test
+
+Lint and type check, unit tests, build, then integration and end-to-end tests against the real
+PostgreSQL (127.0.0.1:5432, or TEST_DATABASE_URL) and a real Kafka broker (started for the run unless
+KAFKA_BROKERS is set). Ends with one line: "N passed, N failed". Runs on Node 24 (fetched once if the
+machine's Node is older). One project only: npm run test:unit | test:int | test:e2e (Jest's options).
+`);
 if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');

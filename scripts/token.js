@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm run token -- --sub alice [--scope tally:write,tally:read | --admin] [--ttl 3600]`: prints a bearer
 // token for the services `npm start` runs (same secret: AUTH_HS256_SECRET or tmp/local-auth-secret).
+const usage =
+  'usage: npm run token -- --sub <owner id> [--scope tally:write,tally:read] [--admin] [--ttl <seconds>]';
+require('./lib/help').answerHelp(
+  `${usage}\n\nPrints a bearer token for the services npm start runs, signed with AUTH_HS256_SECRET or the ` +
+    'local secret npm start generated (tmp/local-auth-secret).',
+);
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { localAuthSecret, mintToken } = require('./local-auth');
-
-const usage =
-  'usage: npm run token -- --sub <owner id> [--scope tally:write,tally:read] [--admin] [--ttl <seconds>]';
 
 async function main() {
   const { values } = parseArgs({

@@ -58,6 +58,10 @@ async function cliStart(argv) {
 /** @param {string[]} argv */
 async function main(argv) {
   const [command, ...rest] = argv;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   if (command === 'install') {
     console.log(`Kafka ${kafkaVersion()} jars in ${await installBroker()}`);
   } else if (command === 'start') {
