@@ -8,6 +8,7 @@ import { CORRELATION_HEADER, correlationIdOf } from './correlation';
 import { instrumentHttp } from './http-metrics';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { problemType } from './problem';
+import { serveProblemPages } from './problems';
 import { installRateLimit, type RateLimitConfig } from './rate-limit';
 import { createValidationPipe } from './validation';
 
@@ -54,6 +55,7 @@ export async function createHttpApp(
   // JSON is the only body the APIs accept; anything else is a 415, not a body to guess at.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   instrumentHttp(adapter.getInstance());
+  serveProblemPages(adapter.getInstance());
   adapter.getInstance().addHook('onSend', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });

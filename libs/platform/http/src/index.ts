@@ -1,4 +1,5 @@
 export * from './problem';
+export * from './problems';
 export * from './problem-details.filter';
 export * from './validation';
 export * from './correlation';

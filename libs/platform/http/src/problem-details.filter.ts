@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDependencyFailure } from './dependency-failure';
 import { ProblemException, problemType, type ProblemBody } from './problem';
 
-const codeByStatus: Record<number, [code: string, title: string]> = {
+/** The code of an error that carries only a status (Nest's and Fastify's own). */
+export const problemCodeByStatus: Record<number, [code: string, title: string]> = {
   400: ['bad-request', 'Bad request'],
   401: ['unauthorized', 'Unauthorized'],
   403: ['forbidden', 'Forbidden'],
@@ -70,7 +71,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     const status = error instanceof HttpException ? error.getStatus() : clientStatusOf(error);
     if (status === undefined) return this.generic(500, 'internal-error', 'Internal error', undefined);
-    const [code, title] = codeByStatus[status] ?? [status < 500 ? 'client-error' : 'server-error', 'Error'];
+    const [code, title] = problemCodeByStatus[status] ?? [
+      status < 500 ? 'client-error' : 'server-error',
+      'Error',
+    ];
     const response = error instanceof HttpException ? error.getResponse() : undefined;
     const problem = this.generic(status, code, title, (error as Error).message);
     // Terminus answers an unready service with per-dependency details worth passing on.

@@ -1,8 +1,10 @@
 import { HttpException } from '@nestjs/common';
 
+export { problemType } from './problems/problem-catalogue';
+
 /**
  * An RFC 9457 problem. `code` is the stable, machine-readable part clients switch on; `title` and
- * `detail` are for people and may change.
+ * `detail` are for people and may change; `type` is the address of the code's page (`/problems/<code>`).
  */
 export interface ProblemBody {
   type: string;
@@ -13,8 +15,6 @@ export interface ProblemBody {
   instance?: string;
   [extension: string]: unknown;
 }
-
-export const problemType = (code: string): string => `urn:tally:problem:${code}`;
 
 export class ProblemException extends HttpException {
   constructor(
