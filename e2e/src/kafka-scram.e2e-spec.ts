@@ -37,7 +37,7 @@ const scram = (user: keyof typeof users, password: string = users[user]) => ({
  */
 describe('services with SASL/SCRAM users, Kafka ACLs and least-privilege database roles', () => {
   let broker: LocalBroker;
-  const system = new TestSystem('scram', {}, { leastPrivilege: true });
+  const system = new TestSystem('scram', { KAFKA_TOPIC_CONFIG_CHECK: 'refuse' }, { leastPrivilege: true });
   const topic = system.env.KAFKA_TOPIC;
   const deadLetters = `${topic}.dead-letter`;
   const group = system.env.KAFKA_GROUP_ID;
@@ -52,10 +52,15 @@ describe('services with SASL/SCRAM users, Kafka ACLs and least-privilege databas
       logLevel: logLevel.NOTHING,
     }).admin();
     await admin.connect();
-    // Topics are created by the administrator: neither service may create anything.
+    // Topics are created by the administrator, as the services would create them: neither service may
+    // create anything, and each checks at start-up that the topic keeps what it must (refusing otherwise).
+    const keepEverything = [
+      { name: 'retention.ms', value: '-1' },
+      { name: 'retention.bytes', value: '-1' },
+    ];
     await admin.createTopics({
       topics: [
-        { topic, numPartitions: 3 },
+        { topic, numPartitions: 3, configEntries: keepEverything },
         { topic: deadLetters, numPartitions: 3 },
       ],
       waitForLeaders: true,
@@ -70,16 +75,19 @@ describe('services with SASL/SCRAM users, Kafka ACLs and least-privilege databas
       permissionType: AclPermissionTypes.ALLOW,
     });
     const { TOPIC, GROUP } = AclResourceTypes;
-    const { WRITE, READ, DESCRIBE } = AclOperationTypes;
+    const { WRITE, READ, DESCRIBE, DESCRIBE_CONFIGS } = AclOperationTypes;
     await admin.createAcls({
       acl: [
         allow('tally-command', TOPIC, topic, WRITE),
         allow('tally-command', TOPIC, topic, DESCRIBE),
+        allow('tally-command', TOPIC, topic, DESCRIBE_CONFIGS),
         allow('tally-query', TOPIC, topic, READ),
         allow('tally-query', TOPIC, topic, DESCRIBE),
+        allow('tally-query', TOPIC, topic, DESCRIBE_CONFIGS),
         allow('tally-query', GROUP, group, READ),
         allow('tally-query', TOPIC, deadLetters, WRITE),
         allow('tally-query', TOPIC, deadLetters, DESCRIBE),
+        allow('tally-query', TOPIC, deadLetters, DESCRIBE_CONFIGS),
       ],
     });
     await admin.disconnect();

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ensureDatabase, runMigrations } from '@tally/database';
 import { writeSideMigrations } from '@tally/accounts-commands';
 import { createHttpApp } from '@tally/http';
-import { createKafka, ensureTopic, nestLogger } from '@tally/messaging';
+import { createKafka, nestLogger, prepareTopics } from '@tally/messaging';
 import { CommandServiceModule } from './app.module';
 import { loadConfig } from './config';
 
@@ -11,11 +11,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   await ensureDatabase(config.migrationDatabaseUrl);
   await runMigrations(config.migrationDatabaseUrl, writeSideMigrations, 'write');
-  await ensureTopic(
-    createKafka(config.kafka, nestLogger('kafkajs')),
-    config.kafka.topic,
-    config.kafka.partitions,
-  );
+  await prepareTopics(createKafka(config.kafka, nestLogger('kafkajs')), config.kafka, {
+    deadLetter: false,
+    logger: nestLogger('KafkaTopics'),
+  });
 
   const app = await createHttpApp(CommandServiceModule.register(config), {
     title: 'Tally command service',

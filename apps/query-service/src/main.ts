@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { accountReadModels } from '@tally/accounts-read-models';
 import { ensureDatabase, runMigrations } from '@tally/database';
 import { createHttpApp } from '@tally/http';
-import { createKafka, deadLetterTopicOf, ensureTopic, nestLogger } from '@tally/messaging';
+import { createKafka, nestLogger, prepareTopics } from '@tally/messaging';
 import { QueryServiceModule } from './app.module';
 import { loadConfig, loadHttpConfig } from './config';
 
@@ -13,8 +13,7 @@ async function main(): Promise<void> {
   await ensureDatabase(config.migrationDatabaseUrl);
   await runMigrations(config.migrationDatabaseUrl, accountReadModels.migrations, 'read');
   const kafka = createKafka(config.kafka, nestLogger('kafkajs'));
-  await ensureTopic(kafka, config.kafka.topic, config.kafka.partitions);
-  await ensureTopic(kafka, deadLetterTopicOf(config.kafka.topic), config.kafka.partitions);
+  await prepareTopics(kafka, config.kafka, { deadLetter: true, logger: nestLogger('KafkaTopics') });
 
   const app = await createHttpApp(QueryServiceModule.register(config, http), {
     title: 'Tally query service',

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { kafkaSecurityFromEnv, kafkaSettingsFromEnv } from './kafka-config';
+import { kafkaSecurityFromEnv, kafkaSettingsFromEnv, topicSettingsFromEnv } from './kafka-config';
 
 describe('Kafka security settings from the environment', () => {
   it('is plaintext without SASL or TLS variables', () => expect(kafkaSecurityFromEnv({})).toEqual({}));
@@ -36,4 +36,30 @@ describe('Kafka security settings from the environment', () => {
   ])('refuses %s rather than falling back to plaintext', (_, env) =>
     expect(() => kafkaSecurityFromEnv(env)).toThrow(),
   );
+});
+
+describe('Kafka topic settings from the environment', () => {
+  it('defaults to one copy for a local broker, 30 days of dead letters, and warnings', () =>
+    expect(topicSettingsFromEnv({})).toEqual({
+      replicationFactor: 1,
+      minInsyncReplicas: 1,
+      deadLetterRetentionMs: 30 * 86_400_000,
+      check: 'warn',
+    }));
+
+  it('requires two in-sync copies out of three by default', () =>
+    expect(topicSettingsFromEnv({ KAFKA_REPLICATION_FACTOR: '3' })).toMatchObject({
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    }));
+
+  it('refuses at start-up with KAFKA_TOPIC_CONFIG_CHECK=refuse', () =>
+    expect(topicSettingsFromEnv({ KAFKA_TOPIC_CONFIG_CHECK: 'refuse' }).check).toBe('refuse'));
+
+  it.each([
+    ['more in-sync copies than copies', { KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '4' }],
+    ['a replication factor of 0', { KAFKA_REPLICATION_FACTOR: '0' }],
+    ['an unknown check', { KAFKA_TOPIC_CONFIG_CHECK: 'ignore' }],
+    ['a malformed retention', { KAFKA_DEAD_LETTER_RETENTION_MS: '30d' }],
+  ])('refuses %s', (_, env) => expect(() => topicSettingsFromEnv(env)).toThrow());
 });

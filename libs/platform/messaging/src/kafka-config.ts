@@ -13,7 +13,24 @@ export interface KafkaSettings {
   sasl?: { mechanism: ScramMechanism; username: string; password: string };
   /** TLS to the brokers; `ca` (PEM) replaces the system's trusted authorities when given. */
   ssl?: { ca?: string };
+  /** How the services create the topics, and what they accept of a topic that already exists (default: `topicSettingsFromEnv({})`). */
+  topics?: TopicSettings;
 }
+
+/** warn: log what could drop events and carry on; refuse: stop at start-up instead. */
+export type TopicConfigCheck = 'warn' | 'refuse';
+
+export interface TopicSettings {
+  /** Copies of every partition (KAFKA_REPLICATION_FACTOR): 1 for a local broker, 3 in production. */
+  replicationFactor: number;
+  /** Copies an `acks=all` write must reach before it is acknowledged (KAFKA_MIN_INSYNC_REPLICAS). */
+  minInsyncReplicas: number;
+  /** How long dead letters are kept (KAFKA_DEAD_LETTER_RETENTION_MS): long enough to be looked at and re-driven. */
+  deadLetterRetentionMs: number;
+  check: TopicConfigCheck;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 const MECHANISMS: readonly string[] = ['scram-sha-256', 'scram-sha-512'];
 
@@ -22,7 +39,7 @@ const MECHANISMS: readonly string[] = ['scram-sha-256', 'scram-sha-512'];
  * KAFKA_SASL_PASSWORD; KAFKA_SSL=true for TLS, KAFKA_SSL_CA_FILE for a private authority.
  * Half a configuration is an error at start-up, never a silent fallback to plaintext.
  */
-export function kafkaSecurityFromEnv(env = process.env): Pick<KafkaSettings, 'sasl' | 'ssl'> {
+export function kafkaSecurityFromEnv(env: NodeJS.ProcessEnv): Pick<KafkaSettings, 'sasl' | 'ssl'> {
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase();
   const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = env;
   const security: Pick<KafkaSettings, 'sasl' | 'ssl'> = {};
@@ -46,13 +63,43 @@ export interface KafkaLogger {
   error(obj: object, msg: string): void;
 }
 
-export function kafkaSettingsFromEnv(clientId: string, env = process.env): KafkaSettings {
+/** From the environment the app's config.ts hands over: libraries never read the process's own. */
+export function kafkaSettingsFromEnv(clientId: string, env: NodeJS.ProcessEnv): KafkaSettings {
   return {
     brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()),
     clientId,
     topic: env.KAFKA_TOPIC ?? 'tally.events',
     partitions: settingsFrom(env).get('KAFKA_TOPIC_PARTITIONS').default('12').asIntAtLeast(),
     ...kafkaSecurityFromEnv(env),
+    topics: topicSettingsFromEnv(env),
+  };
+}
+
+/**
+ * KAFKA_REPLICATION_FACTOR (default 1), KAFKA_MIN_INSYNC_REPLICAS (default 2 from 3 copies on, else 1:
+ * one broker may be lost without refusing writes), KAFKA_DEAD_LETTER_RETENTION_MS (30 days) and
+ * KAFKA_TOPIC_CONFIG_CHECK (warn | refuse).
+ */
+export function topicSettingsFromEnv(env: NodeJS.ProcessEnv): TopicSettings {
+  const settings = settingsFrom(env);
+  const replicationFactor = settings.get('KAFKA_REPLICATION_FACTOR').default('1').asIntAtLeast();
+  const minInsyncReplicas = settings
+    .get('KAFKA_MIN_INSYNC_REPLICAS')
+    .default(replicationFactor >= 3 ? '2' : '1')
+    .asIntAtLeast();
+  if (minInsyncReplicas > replicationFactor)
+    throw new Error(
+      `KAFKA_MIN_INSYNC_REPLICAS (${minInsyncReplicas}) must not exceed KAFKA_REPLICATION_FACTOR ` +
+        `(${replicationFactor}): no write could ever be acknowledged`,
+    );
+  return {
+    replicationFactor,
+    minInsyncReplicas,
+    deadLetterRetentionMs: settings
+      .get('KAFKA_DEAD_LETTER_RETENTION_MS')
+      .default(String(30 * DAY_MS))
+      .asIntAtLeast(),
+    check: settings.get('KAFKA_TOPIC_CONFIG_CHECK').default('warn').asEnum(['warn', 'refuse']),
   };
 }
 
