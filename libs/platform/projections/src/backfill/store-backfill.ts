@@ -33,6 +33,9 @@ export interface BackfillStatus {
   storeEvents: number;
 }
 
+const UNDEFINED_TABLE = '42P01';
+const INVALID_CATALOG_NAME = '3D000';
+
 /** Leftovers of a backfill that died (kill -9) are dropped by the next one, under the same lock. */
 const SCHEMA_PREFIX = 'backfill_';
 
@@ -105,7 +108,11 @@ export class StoreBackfill {
   private async backfill(reason: string): Promise<boolean> {
     const store = new Pool({ connectionString: this.options.eventStoreDatabaseUrl, max: 1 });
     try {
-      const head = await new EventLog(store).readableHead();
+      const head = await new EventLog(store).readableHead().catch((error: { code?: string }) => {
+        // A write side that has not created its database or tables yet has no history either.
+        if (error.code === UNDEFINED_TABLE || error.code === INVALID_CATALOG_NAME) return { events: 0 };
+        throw error;
+      });
       this.current.storeEvents = head.events;
       if (head.events === 0) return false;
     } finally {
