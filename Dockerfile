@@ -19,6 +19,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY scripts/token.js scripts/local-auth.js ./scripts/
+COPY scripts/lib/help.js ./scripts/lib/
 COPY infra/docker/healthcheck.js ./infra/docker/healthcheck.js
 USER node
 EXPOSE 3001 3002
