@@ -5,6 +5,7 @@ import { writeSideMigrations } from '@tally/accounts-commands';
 import { createHttpApp } from '@tally/http';
 import { createKafka, nestLogger, prepareTopics } from '@tally/messaging';
 import { CommandServiceModule } from './app.module';
+import { commandServiceApi } from './openapi';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
@@ -17,8 +18,7 @@ async function main(): Promise<void> {
   });
 
   const app = await createHttpApp(CommandServiceModule.register(config), {
-    title: 'Tally command service',
-    description: 'Write API: commands on accounts and transfers, validated against event-sourced aggregates.',
+    ...commandServiceApi,
     rateLimit: config.rateLimit,
   });
   await app.listen({ host: config.host, port: config.port });

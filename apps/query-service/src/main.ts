@@ -5,6 +5,7 @@ import { ensureDatabase, runMigrations } from '@tally/database';
 import { createHttpApp } from '@tally/http';
 import { createKafka, nestLogger, prepareTopics } from '@tally/messaging';
 import { QueryServiceModule } from './app.module';
+import { queryServiceApi } from './openapi';
 import { loadConfig, loadHttpConfig } from './config';
 
 async function main(): Promise<void> {
@@ -16,8 +17,7 @@ async function main(): Promise<void> {
   await prepareTopics(kafka, config.kafka, { deadLetter: true, logger: nestLogger('KafkaTopics') });
 
   const app = await createHttpApp(QueryServiceModule.register(config, http), {
-    title: 'Tally query service',
-    description: 'Read API: denormalized views of accounts and transfers, built from the event topic.',
+    ...queryServiceApi,
     rateLimit: http.rateLimit,
   });
   await app.listen({ host: config.host, port: config.port });

@@ -9,3 +9,4 @@ export * from './logging';
 export * from './dependency-failure';
 export * from './auth';
 export * from './rate-limit';
+export * from './openapi';

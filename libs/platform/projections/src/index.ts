@@ -7,6 +7,7 @@ export * from './topic-history';
 export * from './projections.module';
 export * from './consistency/consistency-waiter';
 export * from './consistency/consistency.guard';
+export * from './consistency/consistency.docs';
 export * from './rebuild/shadow-tables';
 export * from './rebuild/read-model-rebuild';
 export * from './apply-events';

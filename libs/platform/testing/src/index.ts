@@ -9,3 +9,4 @@ export * from './kafka-broker-process';
 export * from './orphan-guard';
 export * from './test-auth';
 export * from './quiet-logger';
+export * from './openapi-check';

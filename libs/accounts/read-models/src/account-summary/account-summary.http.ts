@@ -1,8 +1,9 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { IsIn, IsISO4217CurrencyCode, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource, type Repository } from 'typeorm';
 import { visibleOwner, visibleTo } from '../access';
@@ -66,11 +67,15 @@ export class AccountSummaryHttp {
 
   @Get()
   @RequireScope(Scope.Read)
-  @ApiOkResponse({
-    type: AccountPage,
-    description: 'Keyset-paginated; filters combine with AND. Only your own accounts unless admin',
+  @ReadRoute({
+    summary: 'List accounts',
+    description: "Your own accounts (an admin: anyone's), filtered and sorted, a keyset page at a time.",
+    ok: {
+      type: AccountPage,
+      description: 'Keyset-paginated; filters combine with AND. Only your own accounts unless admin',
+    },
+    problems: { 400: ['invalid-cursor'], 403: ['owner-mismatch'] },
   })
-  @ApiResponse({ status: 403, description: 'owner-mismatch: ownerId is not your token subject' })
   async list(@Query() filters: ListAccountsQuery, @Req() request: FastifyRequest): Promise<AccountPage> {
     const query = { ...filters, ownerId: visibleOwner(request, filters.ownerId) };
     const sortName = query.sort ?? 'openedAt';
@@ -89,7 +94,12 @@ export class AccountSummaryHttp {
 
   @Get(':id')
   @RequireScope(Scope.Read)
-  @ApiOkResponse({ type: AccountSummaryView, description: 'ETag is the account version' })
+  @ReadRoute({
+    summary: 'Get an account',
+    ok: { type: AccountSummaryView, description: 'ETag is the account version' },
+    etag: true,
+    problems: { 400: ['bad-request'], 404: ['not-found'] },
+  })
   async get(
     @Param('id', ParseUUIDPipe) accountId: string,
     @Req() request: FastifyRequest,

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ProblemException, RequireScope, Scope } from '@tally/http';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
 import { AccountAccess } from '../access';
@@ -81,7 +82,12 @@ export class LedgerHttp {
 
   @Get(':id/ledger')
   @RequireScope(Scope.Read)
-  @ApiOkResponse({ type: LedgerPage, description: 'Keyset-paginated by version' })
+  @ReadRoute({
+    summary: "List an account's ledger",
+    description: 'Every movement with its signed amount and the balance after it, a keyset page at a time.',
+    ok: { type: LedgerPage, description: 'Keyset-paginated by version' },
+    problems: { 400: ['bad-request', 'invalid-cursor'], 404: ['not-found'] },
+  })
   async ledger(
     @Param('id', ParseUUIDPipe) accountId: string,
     @Query() query: LedgerQuery,
@@ -114,7 +120,12 @@ export class LedgerHttp {
 
   @Get(':id/balance')
   @RequireScope(Scope.Read)
-  @ApiOkResponse({ type: BalanceView, description: 'From the ledger; ETag is the version it reflects' })
+  @ReadRoute({
+    summary: 'Get the balance at an instant',
+    ok: { type: BalanceView, description: 'From the ledger; ETag is the version it reflects' },
+    etag: true,
+    problems: { 400: ['bad-request'], 404: ['not-found'] },
+  })
   async balance(
     @Param('id', ParseUUIDPipe) accountId: string,
     @Query() query: BalanceQuery,

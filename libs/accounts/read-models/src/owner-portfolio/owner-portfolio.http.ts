@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { Length, Matches } from 'class-validator';
+import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { visibleOwner } from '../access';
@@ -46,8 +47,13 @@ export class OwnerPortfolioHttp {
 
   @Get(':ownerId/portfolio')
   @RequireScope(Scope.Read)
-  @ApiOkResponse({ type: PortfolioView, description: 'ETag is a hash of the content' })
-  @ApiResponse({ status: 403, description: 'owner-mismatch: only your own portfolio unless admin' })
+  @ReadRoute({
+    summary: "Get an owner's portfolio",
+    description: "The owner's accounts and totals per currency; only your own unless admin.",
+    ok: { type: PortfolioView, description: 'ETag is a hash of the content' },
+    etag: true,
+    problems: { 403: ['owner-mismatch'] },
+  })
   async get(
     @Param() { ownerId }: OwnerParams,
     @Req() request: FastifyRequest,

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { Matches } from 'class-validator';
+import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
 import { AccountAccess } from '../access';
@@ -44,7 +45,13 @@ export class TransferHttp {
 
   @Get(':id')
   @RequireScope(Scope.Read)
-  @ApiOkResponse({ type: TransferView, description: 'ETag is the transfer version' })
+  @ReadRoute({
+    summary: 'Get a transfer',
+    description: 'Its status and timestamps; visible to the owners of either account.',
+    ok: { type: TransferView, description: 'ETag is the transfer version' },
+    etag: true,
+    problems: { 404: ['not-found'] },
+  })
   async get(
     @Param() params: TransferParams,
     @Req() request: FastifyRequest,

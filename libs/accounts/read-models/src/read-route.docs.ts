@@ -1,0 +1,41 @@
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiProblems, type ProblemsByStatus } from '@tally/http';
+import { ApiReadYourWritesHeaders, readYourWritesProblems } from '@tally/projections';
+
+interface ReadRouteDocs {
+  summary: string;
+  description?: string;
+  ok: { type: Type; description: string };
+  /** Single resources carry an ETag and answer 304 to a matching If-None-Match (see withEtag). */
+  etag?: boolean;
+  problems?: ProblemsByStatus;
+}
+
+const etagHeader = {
+  ETag: { description: 'The version of this representation.', schema: { type: 'string', example: '"5"' } },
+};
+
+/** Everything the OpenAPI document says about a read route, in one decorator. */
+export const ReadRoute = ({ summary, description, ok, etag = false, problems = {} }: ReadRouteDocs) =>
+  applyDecorators(
+    ApiOperation({ summary, ...(description ? { description } : {}) }),
+    ApiOkResponse({ type: ok.type, description: ok.description, ...(etag ? { headers: etagHeader } : {}) }),
+    ...(etag
+      ? [
+          ApiHeader({
+            name: 'If-None-Match',
+            required: false,
+            description: 'ETags you hold; a match is answered 304 with no body.',
+            schema: { type: 'string', example: '"5"' },
+          }),
+          ApiResponse({
+            status: 304,
+            description: 'Not modified: you hold the current representation.',
+            headers: etagHeader,
+          }),
+        ]
+      : []),
+    ApiReadYourWritesHeaders(),
+    ApiProblems(readYourWritesProblems, problems),
+  );

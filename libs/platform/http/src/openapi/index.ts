@@ -1,0 +1,4 @@
+export * from './openapi-document';
+export * from './preview-document';
+export * from './problem-responses';
+export * from './openapi-file';

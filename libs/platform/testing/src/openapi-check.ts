@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = resolve(__dirname, '../../../..');
+
+/** The committed document of a service (`openapi/<service>.json`), as `npm run openapi` wrote it. */
+export const committedOpenApiPath = (service: string): string => join(root, 'openapi', `${service}.json`);
+
+export const committedOpenApi = (service: string): unknown =>
+  JSON.parse(readFileSync(committedOpenApiPath(service), 'utf8'));
+
+export interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: string;
+}
+
+/**
+ * Lints a document with Redocly CLI's recommended rules: an independent check that the document is a
+ * valid, complete OpenAPI description (summaries, path parameters, 4xx answers, servers, license...).
+ */
+export async function redoclyLint(file: string): Promise<LintProblem[]> {
+  const bin = join(root, 'node_modules', '.bin', 'redocly');
+  const args = ['lint', file, '--extends', 'recommended', '--format', 'json'];
+  // redocly exits non-zero when it finds an error; the findings are on stdout either way.
+  const { stdout } = await promisify(execFile)(bin, args, {
+    cwd: root,
+    maxBuffer: 16 << 20,
+    // No usage report or update check from a test run.
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+  }).catch((error: { stdout?: string }) => {
+    if (!error.stdout) throw error;
+    return { stdout: error.stdout };
+  });
+  const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+    problems: {
+      ruleId: string;
+      severity: 'error' | 'warn';
+      message: string;
+      location: { pointer: string }[];
+    }[];
+  };
+  return report.problems.map((p) => ({
+    ruleId: p.ruleId,
+    severity: p.severity,
+    message: p.message,
+    location: p.location[0]?.pointer ?? '',
+  }));
+}
