@@ -12,7 +12,7 @@ const usage = `Usage: npm run republish -- --from <start | global position | ISO
 Publishes the event store's events to KAFKA_TOPIC again, in the relay's order, from the given point up
 to the relay's checkpoint (the running relay publishes what comes after). Use it when the topic was
 deleted, recreated or truncated: the services report that in /health/ready, in the metrics
-tally_relay_topic_behind_checkpoint and tally_projection_offsets_skipped_total, and in an error log.
+tally_relay_topic_behind_checkpoint and tally_topic_history_lost_total, and in an error log.
 
   --from start                    every event (a recreated topic: the whole history)
   --from 12345                    every event from that global position on
