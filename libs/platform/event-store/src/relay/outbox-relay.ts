@@ -53,6 +53,19 @@ export interface OutboxRelayOptions {
   topicCheckIntervalMs?: number;
 }
 
+/** What a term of leadership carries from one round to the next: the relay's pipeline. */
+interface Pipeline {
+  /** The position the last batch read reaches (published or in flight). */
+  position: StorePosition;
+  /** The read of the batch after `position`, issued while the previous batch was being published. */
+  next?: Promise<PublicationBatch | undefined>;
+  /** The write of the last acknowledged batch's checkpoint. */
+  checkpoint: Promise<void>;
+  /** How far each partition of the topic is known to reach. */
+  topicEnds: PartitionEnds;
+  lastTopicCheck: number;
+}
+
 /**
  * Publishes committed events from the store in publication order, at least once.
  *
@@ -69,19 +82,6 @@ export interface OutboxRelayOptions {
  *   recreated: the relay records the loss (readiness, `tally_relay_topic_behind_checkpoint`, an error
  *   log naming the fix) until `npm run republish` has refilled the topic from the store.
  */
-/** What a term of leadership carries from one round to the next: the relay's pipeline. */
-interface Pipeline {
-  /** The position the last batch read reaches (published or in flight). */
-  position: StorePosition;
-  /** The read of the batch after `position`, issued while the previous batch was being published. */
-  next?: Promise<PublicationBatch | undefined>;
-  /** The write of the last acknowledged batch's checkpoint. */
-  checkpoint: Promise<void>;
-  /** How far each partition of the topic is known to reach. */
-  topicEnds: PartitionEnds;
-  lastTopicCheck: number;
-}
-
 export class OutboxRelay {
   private readonly name: string;
   private readonly batchSize: number;
