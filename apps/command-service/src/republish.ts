@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { writeSideMigrations } from '@tally/accounts-commands';
 import { runMigrations } from '@tally/database';
 import { parseRepublishFrom, republishFromStore } from '@tally/event-store';
-import { KafkaEventPublisher, createKafka, ensureTopic, type KafkaLogger } from '@tally/messaging';
+import { KafkaEventPublisher, createKafka, prepareTopics, type KafkaLogger } from '@tally/messaging';
 import { Pool } from 'pg';
 import { loadRepublishConfig } from './config';
 
@@ -21,7 +21,8 @@ tally_relay_topic_behind_checkpoint and tally_topic_history_lost_total, and in a
 
 Safe while the services run, and safe to repeat: the read side applies each stream version once
 (events it has are dropped, events ahead of their stream wait for their predecessors). Creates the
-topic if it is missing. Uses the command service's environment (WRITE_DATABASE_URL, KAFKA_*).`;
+topic if it is missing, configured as the services create it. Uses the command service's environment
+(WRITE_DATABASE_URL, KAFKA_*).`;
 
 const stderrLogger: KafkaLogger = {
   debug: () => undefined,
@@ -48,7 +49,9 @@ async function main(): Promise<void> {
   const kafka = createKafka(config.kafka, stderrLogger);
   const topic = config.kafka.topic;
   const dryRun = values['dry-run'] ?? false;
-  if (!dryRun) await ensureTopic(kafka, topic, config.kafka.partitions);
+  // A missing topic is created as the services create it (every event kept), and a risky one is
+  // reported, before anything is published into it.
+  if (!dryRun) await prepareTopics(kafka, config.kafka, { deadLetter: false, logger: stderrLogger });
   const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
   const publisher = new KafkaEventPublisher(kafka, topic);
   let shown = 0;
