@@ -66,7 +66,8 @@ const isAddressOrRange = (entry: string): boolean => {
 export function trustProxyFromEnv(env: NodeJS.ProcessEnv): TrustProxy {
   const value = env.TRUST_PROXY?.trim();
   if (value === undefined || /^(false|0)$/i.test(value)) return false;
-  if (/^(true|1)$/i.test(value)) return true;
+  // Not `1`: read as one hop it would mean something safer than `true`, which believes every hop.
+  if (/^true$/i.test(value)) return true;
   const entries = value.split(',').map((entry) => entry.trim());
   const wrong = entries.filter((entry) => !isAddressOrRange(entry));
   if (wrong.length > 0)
