@@ -1,5 +1,5 @@
 import { encodeConsistencyToken } from '@tally/contracts';
-import { eventually } from '@tally/testing';
+import { committedOpenApi, eventually } from '@tally/testing';
 import { TestSystem, post } from './system';
 
 jest.setTimeout(120_000);
@@ -36,6 +36,22 @@ describe('read API', () => {
     admin = await system.admin();
   });
   afterAll(() => system.stop());
+
+  it('serves the committed OpenAPI documents (openapi/*.json) and the problem pages their types name', async () => {
+    for (const [url, service] of [
+      [system.command.url, 'command-service'],
+      [system.query.url, 'query-service'],
+    ] as const) {
+      expect(await (await fetch(`${url}/docs-json`)).json()).toEqual(committedOpenApi(service));
+      const page = await fetch(`${url}/problems/insufficient-funds`);
+      expect({ status: page.status, type: page.headers.get('content-type') }).toEqual({
+        status: 200,
+        type: 'text/html; charset=utf-8',
+      });
+    }
+    const refused = await post(system.command.url, '/accounts', { ownerId: 'x', currency: 'NOPE' }, admin);
+    expect(refused.body).toMatchObject({ type: '/problems/validation-failed', code: 'validation-failed' });
+  });
 
   describe('read-your-writes', () => {
     it('a read carrying the consistency token of a write always sees that write', async () => {

@@ -1,4 +1,4 @@
-import { committedOpenApi } from '@tally/testing';
+import { committedOpenApi, committedOpenApiPath, redoclyLint } from '@tally/testing';
 import { commandServiceOpenApi } from './openapi';
 
 describe("the command service's OpenAPI document", () => {
@@ -7,5 +7,9 @@ describe("the command service's OpenAPI document", () => {
     expect(JSON.parse(JSON.stringify(await commandServiceOpenApi()))).toEqual(
       committedOpenApi('command-service'),
     );
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    expect(await redoclyLint(committedOpenApiPath('command-service'))).toEqual([]);
   });
 });

@@ -1,17 +1,88 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse, type HeaderObject } from '@nestjs/swagger';
+import { ApiProblems, type ProblemsByStatus } from '@tally/http';
 
-/** Documents If-Match and the write problems shared by every command on an existing account. */
-export const AccountWriteDocs = () =>
+interface WriteRouteDocs {
+  summary: string;
+  description?: string;
+  /** The success answer: its status, body and what it means. */
+  ok: { status: 200 | 201 | 202; type: Type; description: string };
+  /** A command on an existing account (named by the URL): If-Match, and the problems that go with it. */
+  existingAccount?: boolean;
+  /** The answer carries the new version as ETag (every account write), and Location (a new account). */
+  etag?: boolean;
+  location?: boolean;
+  /** The route's own problems (its business rules); the ones every write shares are added. */
+  problems?: ProblemsByStatus;
+}
+
+const headers: Record<'etag' | 'location' | 'replayed', HeaderObject> = {
+  etag: {
+    description:
+      'The account version after this write; send it as If-Match to make the next write conditional.',
+    schema: { type: 'string', example: '"5"' },
+  },
+  location: {
+    description: 'The new account.',
+    schema: { type: 'string', example: '/accounts/3f2c9a4e-0b7d-4c1e-9a55-2d8e6f1b7c10' },
+  },
+  replayed: {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
+
+/** What every write can answer: the Idempotency-Key's problems and a full command queue. */
+const everyWrite: ProblemsByStatus = {
+  400: ['invalid-idempotency-key'],
+  422: ['idempotency-key-reused'],
+  503: ['overloaded'],
+};
+
+const onExistingAccount: ProblemsByStatus = {
+  400: ['invalid-if-match'],
+  404: ['account-not-found'],
+  409: ['version-conflict'],
+  422: ['account-closed'],
+};
+
+/**
+ * Everything the OpenAPI document says about a write route, in one decorator (one, because a status's
+ * problems must be documented in one piece): summary, success answer and its headers, If-Match for a
+ * command on an existing account, and the problems of the route, of every write and of an existing
+ * account.
+ */
+export const WriteRoute = ({
+  summary,
+  description,
+  ok,
+  existingAccount = false,
+  etag = true,
+  location = false,
+  problems = {},
+}: WriteRouteDocs) =>
   applyDecorators(
-    ApiHeader({
-      name: 'If-Match',
-      required: false,
-      description:
-        'The version you last saw, as an ETag ("3"). A stale version gets 409 with currentVersion.',
+    ApiOperation({ summary, ...(description ? { description } : {}) }),
+    ApiResponse({
+      status: ok.status,
+      type: ok.type,
+      description: ok.description,
+      headers: {
+        ...(etag ? { ETag: headers.etag } : {}),
+        ...(location ? { Location: headers.location } : {}),
+        'Idempotent-Replayed': headers.replayed,
+      },
     }),
-    ApiResponse({ status: 400, description: 'validation-failed, invalid-if-match, invalid-idempotency-key' }),
-    ApiResponse({ status: 404, description: 'account-not-found' }),
-    ApiResponse({ status: 409, description: 'version-conflict (body has currentVersion)' }),
-    ApiResponse({ status: 422, description: 'a business rule: account-closed, insufficient-funds, …' }),
+    ...(existingAccount
+      ? [
+          ApiHeader({
+            name: 'If-Match',
+            required: false,
+            description:
+              'The version you last saw, as an ETag ("3"): the write happens only if it is still current, else 409 version-conflict with currentVersion. Without it a write is never answered 409.',
+            schema: { type: 'string', example: '"4"' },
+          }),
+        ]
+      : []),
+    ApiProblems(everyWrite, existingAccount ? onExistingAccount : {}, problems),
   );

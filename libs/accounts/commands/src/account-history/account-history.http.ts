@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { EventMetadata } from '@tally/contracts';
-import { RequireScope, Scope, mayAccess, notFound, principalOf } from '@tally/http';
+import { ApiProblems, RequireScope, Scope, mayAccess, notFound, principalOf } from '@tally/http';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
@@ -59,7 +59,12 @@ export class AccountHistoryHttp {
 
   @Get()
   @RequireScope(Scope.Read)
+  @ApiOperation({
+    summary: "Read an account's events",
+    description: 'The audit trail: every event of the account stream with its metadata, a page at a time.',
+  })
   @ApiOkResponse({ type: AccountHistory, description: 'The account stream with metadata, oldest first' })
+  @ApiProblems({ 404: ['not-found'] })
   async history(
     @Param('id', AccountIdPipe) accountId: string,
     @Query() { fromVersion, limit }: AccountHistoryParams,

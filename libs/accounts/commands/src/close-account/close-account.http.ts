@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe, accountInPath } from '../account-id.pipe';
-import { AccountWriteDocs } from '../account-write-headers';
+import { WriteRoute } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -22,10 +22,12 @@ export class CloseAccountHttp {
   @HttpCode(200)
   @Idempotent(accountInPath)
   @JsonObjectBody()
-  @AccountWriteDocs()
-  @ApiOkResponse({
-    type: AccountWritten,
-    description: 'Closed (only at zero balance: else 422 nonzero-balance)',
+  @WriteRoute({
+    summary: 'Close an account',
+    description: 'Only at a zero balance; a closed account accepts nothing more. No body, or {}.',
+    ok: { status: 200, type: AccountWritten, description: 'Closed; ETag is the new version' },
+    existingAccount: true,
+    problems: { 422: ['nonzero-balance'] },
   })
   async close(
     @Param('id', AccountIdPipe) accountId: string,

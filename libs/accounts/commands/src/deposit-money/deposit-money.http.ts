@@ -1,12 +1,12 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { isValidAmount } from '@tally/accounts-domain';
 import { IsOptional, Matches } from 'class-validator';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe, accountInPath } from '../account-id.pipe';
-import { AccountWriteDocs } from '../account-write-headers';
+import { WriteRoute } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
 import { FastBody } from '../fast-body';
@@ -41,9 +41,13 @@ export class DepositMoneyHttp {
   @HttpCode(200)
   @Idempotent(accountInPath)
   @JsonObjectBody()
-  @AccountWriteDocs()
+  @WriteRoute({
+    summary: 'Deposit money',
+    ok: { status: 200, type: AccountWritten, description: 'Deposited; ETag is the new version' },
+    existingAccount: true,
+    problems: { 422: ['invalid-amount', 'balance-limit-exceeded'] },
+  })
   @ApiBody({ type: DepositMoneyBody })
-  @ApiOkResponse({ type: AccountWritten, description: 'Deposited; ETag is the new version' })
   async deposit(
     @Param('id', AccountIdPipe) accountId: string,
     @FastBody(DepositMoneyBody, plainlyValidDeposit) body: DepositMoneyBody,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
 import { ProblemException, RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
+import { WriteRoute } from '../account-write-headers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { commandContextOf } from '../command-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -40,10 +41,12 @@ export class OpenAccountHttp {
   @HttpCode(201)
   @Idempotent()
   @JsonObjectBody()
-  @ApiCreatedResponse({ type: OpenedAccount, description: 'Opened; Location names the new account' })
-  @ApiResponse({
-    status: 403,
-    description: 'owner-mismatch: ownerId is not your token subject (admins excepted)',
+  @WriteRoute({
+    summary: 'Open an account',
+    description: 'For yourself (an admin: for anyone), in one currency, at a zero balance.',
+    ok: { status: 201, type: OpenedAccount, description: 'Opened; Location names the new account' },
+    location: true,
+    problems: { 403: ['owner-mismatch'], 422: ['invalid-currency', 'account-exists'] },
   })
   async open(
     @Body() body: OpenAccountBody,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import { RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
+import { WriteRoute } from '../account-write-headers';
 import type { FastifyRequest } from 'fastify';
 import { AccountOwners } from '../account-owners';
 import { accountNotVisible, commandContextOf } from '../command-context';
@@ -42,10 +43,22 @@ export class RequestTransferHttp {
   @HttpCode(202)
   @Idempotent()
   @JsonObjectBody()
-  @ApiAcceptedResponse({ type: TransferAccepted, description: 'Recorded; the money moves asynchronously' })
-  @ApiResponse({
-    status: 422,
-    description: 'same-account, currency-mismatch, account-not-found, account-closed, insufficient-funds',
+  @WriteRoute({
+    summary: 'Request a transfer',
+    description:
+      'Recorded, then carried out by the transfer process: debit the source, credit the target, or refund the source. Follow it with GET /transfers/{id} on the read API.',
+    ok: { status: 202, type: TransferAccepted, description: 'Recorded; the money moves asynchronously' },
+    etag: false,
+    problems: {
+      422: [
+        'same-account',
+        'currency-mismatch',
+        'account-not-found',
+        'account-closed',
+        'insufficient-funds',
+        'invalid-amount',
+      ],
+    },
   })
   async request(
     @Body() body: RequestTransferBody,

@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe, accountInPath } from '../account-id.pipe';
-import { AccountWriteDocs } from '../account-write-headers';
+import { WriteRoute } from '../account-write-headers';
 import { AccountWritten } from '../account-written.dto';
 import { commandContextOf } from '../command-context';
 import { FastBody } from '../fast-body';
@@ -24,9 +24,14 @@ export class WithdrawMoneyHttp {
   @HttpCode(200)
   @Idempotent(accountInPath)
   @JsonObjectBody()
-  @AccountWriteDocs()
+  @WriteRoute({
+    summary: 'Withdraw money',
+    description: 'Concurrent withdrawals queue and are decided one after another on the latest balance.',
+    ok: { status: 200, type: AccountWritten, description: 'Withdrawn; ETag is the new version' },
+    existingAccount: true,
+    problems: { 422: ['invalid-amount', 'insufficient-funds'] },
+  })
   @ApiBody({ type: MoneyAmountBody })
-  @ApiOkResponse({ type: AccountWritten, description: 'Withdrawn; ETag is the new version' })
   async withdraw(
     @Param('id', AccountIdPipe) accountId: string,
     @FastBody(MoneyAmountBody, plainlyValidAmount) body: MoneyAmountBody,
