@@ -6,7 +6,7 @@ interface WriteRouteDocs {
   summary: string;
   description?: string;
   /** The success answer: its status, body and what it means. */
-  ok: { status: 200 | 201 | 202; type: Type; description: string };
+  ok: { status: 200 | 201 | 202; type: Type; description: string; example: object };
   /** A command on an existing account (named by the URL): If-Match, and the problems that go with it. */
   existingAccount?: boolean;
   /** The answer carries the new version as ETag (every account write), and Location (a new account). */
@@ -67,6 +67,7 @@ export const WriteRoute = ({
       status: ok.status,
       type: ok.type,
       description: ok.description,
+      example: ok.example,
       headers: {
         ...(etag ? { ETag: headers.etag } : {}),
         ...(location ? { Location: headers.location } : {}),

@@ -6,7 +6,7 @@ import { ApiReadYourWritesHeaders, readYourWritesProblems } from '@tally/project
 interface ReadRouteDocs {
   summary: string;
   description?: string;
-  ok: { type: Type; description: string };
+  ok: { type: Type; description: string; example: object };
   /** Single resources carry an ETag and answer 304 to a matching If-None-Match (see withEtag). */
   etag?: boolean;
   problems?: ProblemsByStatus;
@@ -20,7 +20,12 @@ const etagHeader = {
 export const ReadRoute = ({ summary, description, ok, etag = false, problems = {} }: ReadRouteDocs) =>
   applyDecorators(
     ApiOperation({ summary, ...(description ? { description } : {}) }),
-    ApiOkResponse({ type: ok.type, description: ok.description, ...(etag ? { headers: etagHeader } : {}) }),
+    ApiOkResponse({
+      type: ok.type,
+      description: ok.description,
+      example: ok.example,
+      ...(etag ? { headers: etagHeader } : {}),
+    }),
     ...(etag
       ? [
           ApiHeader({

@@ -63,7 +63,27 @@ export class AccountHistoryHttp {
     summary: "Read an account's events",
     description: 'The audit trail: every event of the account stream with its metadata, a page at a time.',
   })
-  @ApiOkResponse({ type: AccountHistory, description: 'The account stream with metadata, oldest first' })
+  @ApiOkResponse({
+    type: AccountHistory,
+    description: 'The account stream with metadata, oldest first',
+    example: {
+      accountId: '3f2c9a4e-0b7d-4c1e-9a55-2d8e6f1b7c10',
+      version: 2,
+      events: [
+        {
+          eventId: '0f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19',
+          type: 'tally.account.money-deposited',
+          schemaVersion: 2,
+          streamVersion: 2,
+          occurredAt: '2026-11-30T09:05:00.000Z',
+          recordedAt: '2026-11-30T09:05:00.004Z',
+          data: { amount: 500, source: 'cash' },
+          metadata: { correlationId: '7c4e1f0a-5b2d-4e8f-9a13-6d0b2c9e8f41', actor: 'alice' },
+        },
+      ],
+      next: null,
+    },
+  })
   @ApiProblems({ 404: ['not-found'] })
   async history(
     @Param('id', AccountIdPipe) accountId: string,

@@ -25,7 +25,16 @@ export class CloseAccountHttp {
   @WriteRoute({
     summary: 'Close an account',
     description: 'Only at a zero balance; a closed account accepts nothing more. No body, or {}.',
-    ok: { status: 200, type: AccountWritten, description: 'Closed; ETag is the new version' },
+    ok: {
+      status: 200,
+      type: AccountWritten,
+      description: 'Closed; ETag is the new version',
+      example: {
+        accountId: '3f2c9a4e-0b7d-4c1e-9a55-2d8e6f1b7c10',
+        version: 5,
+        consistencyToken: 'eyJzIjoiYWNjb3VudC0zZjJjOWE0ZSIsInYiOjV9',
+      },
+    },
     existingAccount: true,
     problems: { 422: ['nonzero-balance'] },
   })

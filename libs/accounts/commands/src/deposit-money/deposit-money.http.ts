@@ -43,7 +43,16 @@ export class DepositMoneyHttp {
   @JsonObjectBody()
   @WriteRoute({
     summary: 'Deposit money',
-    ok: { status: 200, type: AccountWritten, description: 'Deposited; ETag is the new version' },
+    ok: {
+      status: 200,
+      type: AccountWritten,
+      description: 'Deposited; ETag is the new version',
+      example: {
+        accountId: '3f2c9a4e-0b7d-4c1e-9a55-2d8e6f1b7c10',
+        version: 5,
+        consistencyToken: 'eyJzIjoiYWNjb3VudC0zZjJjOWE0ZSIsInYiOjV9',
+      },
+    },
     existingAccount: true,
     problems: { 422: ['invalid-amount', 'balance-limit-exceeded'] },
   })

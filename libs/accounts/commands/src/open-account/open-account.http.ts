@@ -44,7 +44,16 @@ export class OpenAccountHttp {
   @WriteRoute({
     summary: 'Open an account',
     description: 'For yourself (an admin: for anyone), in one currency, at a zero balance.',
-    ok: { status: 201, type: OpenedAccount, description: 'Opened; Location names the new account' },
+    ok: {
+      status: 201,
+      type: OpenedAccount,
+      description: 'Opened; Location names the new account',
+      example: {
+        accountId: '3f2c9a4e-0b7d-4c1e-9a55-2d8e6f1b7c10',
+        version: 1,
+        consistencyToken: 'eyJzIjoiYWNjb3VudC0zZjJjOWE0ZSIsInYiOjV9',
+      },
+    },
     location: true,
     problems: { 403: ['owner-mismatch'], 422: ['invalid-currency', 'account-exists'] },
   })

@@ -47,7 +47,15 @@ export class RequestTransferHttp {
     summary: 'Request a transfer',
     description:
       'Recorded, then carried out by the transfer process: debit the source, credit the target, or refund the source. Follow it with GET /transfers/{id} on the read API.',
-    ok: { status: 202, type: TransferAccepted, description: 'Recorded; the money moves asynchronously' },
+    ok: {
+      status: 202,
+      type: TransferAccepted,
+      description: 'Recorded; the money moves asynchronously',
+      example: {
+        transferId: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a',
+        consistencyToken: 'eyJzIjoiYWNjb3VudC0zZjJjOWE0ZSIsInYiOjV9',
+      },
+    },
     etag: false,
     problems: {
       422: [

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { IsIn, IsISO4217CurrencyCode, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { accountExample, accountPageExample } from '../read-examples';
 import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource, type Repository } from 'typeorm';
@@ -73,6 +74,7 @@ export class AccountSummaryHttp {
     ok: {
       type: AccountPage,
       description: 'Keyset-paginated; filters combine with AND. Only your own accounts unless admin',
+      example: accountPageExample,
     },
     problems: { 400: ['invalid-cursor'], 403: ['owner-mismatch'] },
   })
@@ -96,7 +98,7 @@ export class AccountSummaryHttp {
   @RequireScope(Scope.Read)
   @ReadRoute({
     summary: 'Get an account',
-    ok: { type: AccountSummaryView, description: 'ETag is the account version' },
+    ok: { type: AccountSummaryView, description: 'ETag is the account version', example: accountExample },
     etag: true,
     problems: { 400: ['bad-request'], 404: ['not-found'] },
   })

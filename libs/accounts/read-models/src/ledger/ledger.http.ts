@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ProblemException, RequireScope, Scope } from '@tally/http';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
+import { balanceExample, ledgerPageExample } from '../read-examples';
 import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
@@ -85,7 +86,7 @@ export class LedgerHttp {
   @ReadRoute({
     summary: "List an account's ledger",
     description: 'Every movement with its signed amount and the balance after it, a keyset page at a time.',
-    ok: { type: LedgerPage, description: 'Keyset-paginated by version' },
+    ok: { type: LedgerPage, description: 'Keyset-paginated by version', example: ledgerPageExample },
     problems: { 400: ['bad-request', 'invalid-cursor'], 404: ['not-found'] },
   })
   async ledger(
@@ -122,7 +123,11 @@ export class LedgerHttp {
   @RequireScope(Scope.Read)
   @ReadRoute({
     summary: 'Get the balance at an instant',
-    ok: { type: BalanceView, description: 'From the ledger; ETag is the version it reflects' },
+    ok: {
+      type: BalanceView,
+      description: 'From the ledger; ETag is the version it reflects',
+      example: balanceExample,
+    },
     etag: true,
     problems: { 400: ['bad-request'], 404: ['not-found'] },
   })

@@ -3,6 +3,7 @@ import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { Length, Matches } from 'class-validator';
+import { portfolioExample } from '../read-examples';
 import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
@@ -50,7 +51,7 @@ export class OwnerPortfolioHttp {
   @ReadRoute({
     summary: "Get an owner's portfolio",
     description: "The owner's accounts and totals per currency; only your own unless admin.",
-    ok: { type: PortfolioView, description: 'ETag is a hash of the content' },
+    ok: { type: PortfolioView, description: 'ETag is a hash of the content', example: portfolioExample },
     etag: true,
     problems: { 403: ['owner-mismatch'] },
   })

@@ -3,6 +3,7 @@ import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { RequireScope, Scope, notFound } from '@tally/http';
 import { Matches } from 'class-validator';
+import { transferExample } from '../read-examples';
 import { ReadRoute } from '../read-route.docs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Repository } from 'typeorm';
@@ -48,7 +49,7 @@ export class TransferHttp {
   @ReadRoute({
     summary: 'Get a transfer',
     description: 'Its status and timestamps; visible to the owners of either account.',
-    ok: { type: TransferView, description: 'ETag is the transfer version' },
+    ok: { type: TransferView, description: 'ETag is the transfer version', example: transferExample },
     etag: true,
     problems: { 404: ['not-found'] },
   })
