@@ -12,6 +12,7 @@ import {
   startService,
   type ServiceProcess,
   type TestDatabase,
+  quietLogger,
 } from '@tally/testing';
 import { Client, Pool } from 'pg';
 import { TestSystem, get, post } from './system';
@@ -20,14 +21,8 @@ jest.setTimeout(240_000);
 
 const run = promisify(execFile);
 const cli = (name: string) => path.resolve(__dirname, '../../dist/apps/query-service/src', `${name}.js`);
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 /** Accounts written straight into the store: enough history that a backfill takes a moment. */
-const BULK_ACCOUNTS = 400;
+const BULK_ACCOUNTS = 200;
 const BULK_EVENTS_PER_ACCOUNT = 100;
 
 async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
@@ -116,7 +111,7 @@ describe('after the topic lost its history', () => {
     await Promise.all([system.command.stop(), system.query.stop()]);
     const kafka = createKafka(
       { brokers: system.env.KAFKA_BROKERS.split(','), clientId: 'e2e-lost', topic: '', partitions: 3 },
-      quiet,
+      quietLogger,
     );
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();

@@ -24,18 +24,13 @@ import {
   eventually,
   produce,
   type TestDatabase,
+  quietLogger,
 } from '@tally/testing';
 import { Client, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 jest.setTimeout(120_000);
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Appends fixture events to the store one by one, in their order: streams interleave as in life. */
@@ -118,7 +113,7 @@ describe('rebuilding the read models from the event store', () => {
       tables: accountReadModels.tables,
       entities: accountReadModels.entities,
       projections: accountReadModels.projections,
-      logger: quiet,
+      logger: quietLogger,
       eventStore: { databaseUrl: writeDb.url },
       ...extra,
     });
@@ -200,7 +195,7 @@ describe('rebuilding the read models from the event store', () => {
       connectionString: writeDb.url,
       pool: writePool,
       publisher,
-      logger: quiet,
+      logger: quietLogger,
       sweepIntervalMs: 50,
     });
     const liveSource = await new DataSource({
@@ -216,7 +211,7 @@ describe('rebuilding the read models from the event store', () => {
       projector: accountReadModels.projector,
       dataSource: liveSource,
       projections: accountReadModels.projections(),
-      logger: quiet,
+      logger: quietLogger,
       onFatal: (error) => {
         throw error;
       },
@@ -326,7 +321,7 @@ describe('a new replica set, or a new projection, backfills from the event store
       entities: accountReadModels.entities,
       databaseUrl: db.url,
       eventStoreDatabaseUrl: writeDb.url,
-      logger: quiet,
+      logger: quietLogger,
     });
 
   it('fills an empty read database, reporting progress, and starts a new group where the replay ended', async () => {

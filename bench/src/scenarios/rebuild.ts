@@ -10,19 +10,13 @@ import {
   saveStreamPositions,
   selectNewEvents,
 } from '@tally/projections';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, type TestDatabase, quietLogger } from '@tally/testing';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { ScenarioResult } from '../harness/result';
 import { BenchSystem } from '../harness/system';
 import type { BenchSettings } from '../settings';
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const EVENTS_PER_ACCOUNT = 100;
 /** The naive baseline replays a store holding every SLICE-th account: the same mix of events. */
 const SLICE = 100;
@@ -110,7 +104,7 @@ export async function rebuildScenario(settings: BenchSettings): Promise<Scenario
   const sliceTotal = sliceAccounts * EVENTS_PER_ACCOUNT;
   const kafka = createKafka(
     { brokers: settings.kafkaBrokers.split(','), clientId: 'bench-rebuild', topic: '', partitions: 12 },
-    quiet,
+    quietLogger,
   );
   const suffix = randomBytes(3).toString('hex');
   // The topic the rebuild hands over to: empty, as after any retention.
@@ -150,7 +144,7 @@ export async function rebuildScenario(settings: BenchSettings): Promise<Scenario
       tables: accountReadModels.tables,
       entities: accountReadModels.entities,
       projections: accountReadModels.projections,
-      logger: quiet,
+      logger: quietLogger,
       eventStore: { databaseUrl: storeDb.url },
       onProgress: ({ phase, done }) => {
         if (done > 0) firstBatchAt ??= process.hrtime.bigint();
