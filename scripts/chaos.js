@@ -3,7 +3,10 @@
 // with CHAOS_PROFILE=full (≥ 20,000 commands, ≥ 10 faults of each kind). The suite starts and stops its
 // own PostgreSQL, Kafka broker, services and fault proxies; this script only bounds the wall time.
 // Results: printed, and written to tmp/chaos/full.json and tmp/chaos/latest.json.
-// Knobs: CHAOS_SEED (replay a run's choices), CHAOS_PROFILE (short|full), CHAOS_COMMANDS,
+// `npm run chaos -- --profile cluster`: the same on a three-node Kafka cluster (replication 3,
+// min.insync.replicas 2, acks=all) with the faults "partition leader kill -9" and "node cut off from the
+// others", about 5 minutes; it reports the longest time without an acknowledged write.
+// Knobs: CHAOS_SEED (replay a run's choices), CHAOS_PROFILE (short|full|cluster), CHAOS_COMMANDS,
 // CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (services' LOG_LEVEL, default warn).
 // Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
 require('./lib/help').answerHelp(`
@@ -16,6 +19,7 @@ CHAOS_FAULTS_PER_KIND, CHAOS_CLIENTS, CHAOS_LOG_LEVEL (the services' LOG_LEVEL, 
 `);
 if (require('./node-runtime').handedToNode24(__filename)) return;
 const { spawn, spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
 const fs = require('node:fs');
 const path = require('node:path');
 const { installBroker } = require('../infra/kafka/local-broker');
@@ -30,7 +34,8 @@ async function main() {
   });
   if (build.status !== 0) throw new Error('build failed');
   await installBroker();
-  const profile = process.env.CHAOS_PROFILE ?? 'full';
+  const { values } = parseArgs({ options: { profile: { type: 'string' } } });
+  const profile = values.profile ?? process.env.CHAOS_PROFILE ?? 'full';
   const results = path.join(root, 'tmp', 'chaos', `${profile}.json`);
   fs.rmSync(results, { force: true });
   const jest = spawn(

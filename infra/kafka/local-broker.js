@@ -1,7 +1,8 @@
 // @ts-check
 'use strict';
 /**
- * A real Apache Kafka broker (single-node KRaft on 127.0.0.1) for tests and local runs, without Docker.
+ * A real Apache Kafka broker (single-node KRaft on 127.0.0.1) for tests and local runs, without Docker,
+ * and a three-node cluster of them (see lib/cluster.js).
  *
  * The broker's jars come from Maven Central via infra/kafka/pom.xml (the only place that names the Kafka
  * version) and are cached outside git, in ~/.cache/tally/kafka/<version>/ (or $TALLY_KAFKA_HOME/<version>/).
@@ -11,7 +12,7 @@
  *   ...
  *   await broker.stop();
  *
- * CLI: node infra/kafka/local-broker.js install | start | wipe (see lib/cli.js)
+ * CLI: node infra/kafka/local-broker.js install | start | wipe | cluster (see lib/cli.js)
  *
  * Plain CommonJS with Node built-ins only (type-checked JSDoc), so it runs before any build step and
  * from CI scripts. The pieces, one concern each, are in lib/.
@@ -27,6 +28,7 @@ const { formatProperties, saslOf, singleNodeProperties } = require('./lib/server
 const { prepareLogDir } = require('./lib/storage');
 const { makeTempDataDir } = require('./lib/supervision');
 const { primeCoordinators } = require('./lib/warm-up');
+const { startCluster } = require('./lib/cluster');
 const { isBrokerDataDir, wipeDataDir } = require('./lib/data-dir');
 
 /**
@@ -101,7 +103,7 @@ async function startBroker(options = {}) {
   }
 }
 
-module.exports = { installBroker, startBroker, kafkaVersion, isBrokerDataDir, wipeDataDir };
+module.exports = { installBroker, startBroker, startCluster, kafkaVersion, isBrokerDataDir, wipeDataDir };
 
 if (require.main === module) {
   require('./lib/cli')

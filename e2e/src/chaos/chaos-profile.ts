@@ -1,6 +1,15 @@
-/** How big a chaos run is. `short` runs inside `npm test`; `full` is `npm run chaos` (the acceptance run). */
+import { CLUSTER_FAULT_KINDS, FAULT_KINDS, type FaultKind } from './fault-injector';
+
+/**
+ * How big a chaos run is. `short` runs inside `npm test`; `full` is `npm run chaos` (the acceptance run);
+ * `cluster` (`npm run chaos -- --profile cluster`) runs on a three-node Kafka cluster and breaks Kafka nodes.
+ */
 export interface ChaosProfile {
-  name: 'short' | 'full';
+  name: 'short' | 'full' | 'cluster';
+  /** One broker, or three nodes with replication 3 and min.insync.replicas 2 (writes with acks=all). */
+  kafka: 'single' | 'cluster';
+  /** What this run injects. */
+  faultKinds: readonly FaultKind[];
   /** Concurrent writing clients. */
   clients: number;
   /** The workload stops issuing new commands once this many were attempted (and faults are done). */
@@ -20,6 +29,8 @@ export interface ChaosProfile {
 const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
   short: {
     name: 'short',
+    kafka: 'single',
+    faultKinds: FAULT_KINDS,
     clients: 6,
     minCommands: 1_500,
     faultsPerKind: 1,
@@ -30,6 +41,8 @@ const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
   },
   full: {
     name: 'full',
+    kafka: 'single',
+    faultKinds: FAULT_KINDS,
     clients: 10,
     minCommands: 20_000,
     faultsPerKind: 10,
@@ -37,6 +50,20 @@ const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
     gapMs: [300, 1_200],
     outageMs: [1_500, 3_000],
     accountsPerClient: 4,
+  },
+  cluster: {
+    name: 'cluster',
+    kafka: 'cluster',
+    faultKinds: CLUSTER_FAULT_KINDS,
+    clients: 6,
+    minCommands: 4_000,
+    faultsPerKind: 3,
+    maxWorkloadMs: 4 * 60_000,
+    gapMs: [1_000, 3_000],
+    // Longer than the cluster's 6 s broker session timeout, so that a dead or cut-off node is fenced and
+    // its partitions get new leaders while it is away.
+    outageMs: [7_000, 10_000],
+    accountsPerClient: 3,
   },
 };
 

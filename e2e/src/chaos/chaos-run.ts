@@ -5,7 +5,8 @@ import { seededRandom } from '@tally/testing';
 import { ChaosSystem, TOPIC } from './chaos-system';
 import { Checker, type CheckFigures } from './checker';
 import type { ChaosProfile } from './chaos-profile';
-import { FAULT_KINDS, FaultInjector, type FaultKind, type FaultRecord } from './fault-injector';
+import { FaultInjector, type FaultRecord } from './fault-injector';
+import { KafkaAckProbe, type AckProbeFigures } from './kafka-ack-probe';
 import { REQUEST_TIMEOUT_MS } from './http-stats';
 import { sleep, Workload } from './workload';
 
@@ -43,6 +44,15 @@ export interface ChaosResults {
     list: FaultRecord[];
   };
   targets: { commands: boolean; faultsPerKind: boolean };
+  /** The cluster profile: how long writes stopped while Kafka nodes died or were cut off. */
+  kafkaCluster?: {
+    startupMs: number;
+    residentMbPerNode: Record<number, number>;
+    /** acks=all writes of an independent producer to a topic with 3 copies, min ISR 2. */
+    ackProbe: AckProbeFigures;
+    /** The longest time without an acknowledged command (HTTP) during the workload. */
+    longestGapBetweenAcknowledgedCommandsMs: number;
+  };
   checks: Record<string, unknown>;
   ok: boolean;
 }
@@ -58,7 +68,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
   const rng = seededRandom(seed);
   const started = Date.now();
   log(`chaos profile ${profile.name}, seed ${seed} (CHAOS_SEED=${seed} replays the choices)`);
-  const system = new ChaosSystem(log);
+  const system = new ChaosSystem(log, profile.kafka);
   try {
     await system.start();
     const workload = new Workload({
@@ -70,7 +80,17 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
       accountsPerClient: profile.accountsPerClient,
       runId: `chaos${seed.toString(36)}`,
     });
-    const injector = new FaultInjector(system, workload, rng, { outageMs: profile.outageMs, log });
+    const injector = new FaultInjector(system, workload, rng, {
+      outageMs: profile.outageMs,
+      log,
+      kinds: profile.faultKinds,
+    });
+    const probe = system.cluster ? new KafkaAckProbe(system.brokers) : undefined;
+    await probe?.start();
+    const clusterStart = system.cluster && {
+      startupMs: Math.round(system.cluster.startupMs),
+      residentMbPerNode: system.cluster.rssMb(),
+    };
     const workloadStarted = Date.now();
     workload.start();
     const deadline = workloadStarted + profile.maxWorkloadMs;
@@ -92,13 +112,26 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     }
     log(`stopping the workload (${workload.attempted} commands attempted)`);
     await workload.stop();
+    const ackProbe = await probe?.stop();
     await system.reviveCrashed();
     const workloadMs = Date.now() - workloadStarted;
+    const kafkaCluster =
+      clusterStart && ackProbe
+        ? {
+            ...clusterStart,
+            ackProbe,
+            longestGapBetweenAcknowledgedCommandsMs: longestGap(
+              workload.commands.flatMap((c) => (c.client >= 0 && c.acknowledgedAt ? [c.acknowledgedAt] : [])),
+              workloadStarted,
+            ),
+          }
+        : undefined;
+    if (kafkaCluster) log(`Kafka cluster figures: ${JSON.stringify(kafkaCluster)}`);
 
     const checker = new Checker({
       writeDbUrl: system.writeDbUrl,
       readDbUrl: system.readDbUrl,
-      brokers: system.kafka.brokers,
+      brokers: system.brokers,
       topic: TOPIC,
       log,
     });
@@ -116,6 +149,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
       figures: report.figures,
       checks: report.details,
       crashes: system.crashes,
+      kafkaCluster,
     });
     if (!results.ok) log(`service output at the end:\n${system.serviceOutput()}`);
     return results;
@@ -135,6 +169,7 @@ function summarise(input: {
   figures: CheckFigures;
   checks: Record<string, unknown>;
   crashes: ChaosSystem['crashes'];
+  kafkaCluster: ChaosResults['kafkaCluster'];
 }): ChaosResults {
   const { profile, workload, faults } = input;
   const commands = workload.commands.filter((c) => c.client >= 0);
@@ -149,7 +184,7 @@ function summarise(input: {
   const write = workload.writeStats.summary();
   const read = workload.readStats.summary();
   const byFaultKind: ChaosResults['faults']['byKind'] = {};
-  for (const kind of FAULT_KINDS) {
+  for (const kind of profile.faultKinds) {
     const times = faults
       .filter((f) => f.kind === kind)
       .map((f) => f.recoverMs)
@@ -179,7 +214,7 @@ function summarise(input: {
   };
   const targets = {
     commands: commands.length >= profile.minCommands,
-    faultsPerKind: FAULT_KINDS.every((kind) => byFaultKind[kind as FaultKind].count >= profile.faultsPerKind),
+    faultsPerKind: profile.faultKinds.every((kind) => byFaultKind[kind].count >= profile.faultsPerKind),
   };
   return {
     profile,
@@ -203,6 +238,7 @@ function summarise(input: {
     http: { documentedTimeoutMs: REQUEST_TIMEOUT_MS, write, read },
     faults: { total: faults.length, byKind: byFaultKind, list: faults },
     targets,
+    ...(input.kafkaCluster ? { kafkaCluster: input.kafkaCluster } : {}),
     checks: { ...input.checks, crashes: input.crashes },
     ok:
       input.drain.drained &&
@@ -244,6 +280,14 @@ export function writeResults(results: ChaosResults): { file: string; text: strin
       ([k, v]) =>
         `  ${k.padEnd(22)} × ${String(v.count).padStart(2)}   ${v.recoverMs.min} / ${v.recoverMs.median} / ${v.recoverMs.max}`,
     ),
+    ...(results.kafkaCluster
+      ? [
+          `kafka cluster: 3 nodes up in ${results.kafkaCluster.startupMs} ms, resident MB ${JSON.stringify(results.kafkaCluster.residentMbPerNode)}`,
+          `  longest time without an acknowledged Kafka write (acks=all, min ISR 2): ${results.kafkaCluster.ackProbe.longestGapMs} ms ` +
+            `(probe: ${results.kafkaCluster.ackProbe.acknowledged} of ${results.kafkaCluster.ackProbe.sent} acknowledged)`,
+          `  longest time without an acknowledged command: ${results.kafkaCluster.longestGapBetweenAcknowledgedCommandsMs} ms`,
+        ]
+      : []),
     `drain: ${JSON.stringify(results.drain)}`,
     `targets: ≥ ${results.profile.minCommands} commands ${results.targets.commands ? '✔' : '✖'}, ≥ ${results.profile.faultsPerKind} faults of each kind ${results.targets.faultsPerKind ? '✔' : '✖'}`,
     `results: ${file}`,
@@ -256,3 +300,14 @@ const pick = (stats: unknown) => {
     stats as Record<string, unknown>;
   return { requests, byStatus, networkErrors, timeouts, maxFailedLatencyMs, max503LatencyMs };
 };
+
+/** The longest stretch between `from` and the last time with no time in `times` (ms). */
+function longestGap(times: number[], from: number): number {
+  let longest = 0;
+  let previous = from;
+  for (const time of [...times].sort((a, b) => a - b)) {
+    longest = Math.max(longest, time - previous);
+    previous = time;
+  }
+  return longest;
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authConfigFromEnv, mintLocalToken } from '@tally/http';
+import { Kafka, logLevel } from 'kafkajs';
 import {
   FaultProxy,
   startKafkaBroker,
@@ -14,8 +15,27 @@ import {
   type OrphanGuard,
   type PostgresServer,
   type ServiceName,
+  type SeededRandom,
   type ServiceProcess,
 } from '@tally/testing';
+
+/** What infra/kafka/lib/cluster.js returns (its JSDoc types, restated for the e2e project). */
+export interface KafkaCluster {
+  brokers: string;
+  nodes: { id: number; port: number }[];
+  startupMs: number;
+  kill(id: number): Promise<void>;
+  restart(id: number): Promise<void>;
+  isolate(id: number): void;
+  heal(id: number): void;
+  rssMb(): Record<number, number>;
+  stop(): Promise<void>;
+}
+
+// Plain CommonJS (it runs before anything is built), so it is required, not imported.
+const { startCluster } = require(path.resolve(__dirname, '../../../infra/kafka/local-broker.js')) as {
+  startCluster(options: { dataDir: string; log: (line: string) => void }): Promise<KafkaCluster>;
+};
 
 export interface QueryInstance {
   name: string;
@@ -34,7 +54,10 @@ export const PARTITIONS = 6;
  */
 export class ChaosSystem {
   pg!: PostgresServer;
+  /** The single broker (profiles short and full). */
   kafka!: KafkaBrokerProcess;
+  /** The three-node cluster (profile cluster). */
+  cluster?: KafkaCluster;
   commandProxy!: FaultProxy;
   queryProxy!: FaultProxy;
   command?: ServiceProcess;
@@ -46,8 +69,40 @@ export class ChaosSystem {
   private readonly kafkaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-chaos-kafka-'));
   private replicaCounter = 0;
 
-  constructor(private readonly log: (line: string) => void) {
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly kafkaTopology: 'single' | 'cluster' = 'single',
+  ) {
     this.guard.trackDir(this.kafkaDir);
+  }
+
+  /** Every Kafka node's address, comma-separated. */
+  get brokers(): string {
+    return this.cluster?.brokers ?? this.kafka.brokers;
+  }
+
+  kafkaCluster(): KafkaCluster {
+    if (!this.cluster) throw new Error('this chaos run has a single Kafka broker, not a cluster');
+    return this.cluster;
+  }
+
+  /** A random partition of the event topic and the node that leads it now (admin metadata). */
+  async partitionLeader(rng: SeededRandom): Promise<{ partition: number; leader: number }> {
+    const admin = new Kafka({
+      clientId: 'chaos-faults',
+      brokers: this.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      const led = (topics[0]?.partitions ?? []).filter((p) => p.leader >= 0);
+      if (led.length === 0) throw new Error(`no partition of ${TOPIC} has a leader`);
+      const { partitionId, leader } = rng.pick(led);
+      return { partition: partitionId, leader };
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Direct URLs (no proxy) for the checker. */
@@ -68,7 +123,15 @@ export class ChaosSystem {
     const started = Date.now();
     this.pg = await startPostgresServer();
     this.guard.trackPostgres(this.pg.dataDir);
-    this.kafka = await startKafkaBroker({ dataDir: this.kafkaDir });
+    if (this.kafkaTopology === 'cluster') {
+      this.cluster = await startCluster({ dataDir: this.kafkaDir, log: () => undefined });
+      this.log(
+        `Kafka cluster of ${this.cluster.nodes.length} up in ${Math.round(this.cluster.startupMs)} ms, ` +
+          `resident MB per node ${JSON.stringify(this.cluster.rssMb())}`,
+      );
+    } else {
+      this.kafka = await startKafkaBroker({ dataDir: this.kafkaDir });
+    }
     this.commandProxy = await new FaultProxy(this.pg.port).listen();
     this.queryProxy = await new FaultProxy(this.pg.port).listen();
     const secret = randomBytes(32).toString('base64url');
@@ -84,7 +147,15 @@ export class ChaosSystem {
       READ_DATABASE_URL: viaProxy(this.queryProxy, 'tally_read'),
       WRITE_DATABASE_POOL_SIZE: '16',
       READ_DATABASE_POOL_SIZE: '8',
-      KAFKA_BROKERS: this.kafka.brokers,
+      KAFKA_BROKERS: this.brokers,
+      // On the cluster: 3 copies, an acknowledged write on at least 2, and nothing less accepted.
+      ...(this.cluster
+        ? {
+            KAFKA_REPLICATION_FACTOR: '3',
+            KAFKA_MIN_INSYNC_REPLICAS: '2',
+            KAFKA_TOPIC_CONFIG_CHECK: 'refuse',
+          }
+        : {}),
       KAFKA_TOPIC: TOPIC,
       KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
       KAFKA_GROUP_ID: 'tally-chaos-query',
@@ -101,7 +172,7 @@ export class ChaosSystem {
     this.queries.push({ name: 'query-0', port: await freePort() });
     await this.startQuery(this.queries[0]);
     this.log(
-      `system up in ${Date.now() - started} ms: PostgreSQL :${this.pg.port}, Kafka ${this.kafka.brokers}, ` +
+      `system up in ${Date.now() - started} ms: PostgreSQL :${this.pg.port}, Kafka ${this.brokers}, ` +
         `command ${this.commandUrl}, query ${this.queryUrls().join(' ')}`,
     );
   }
@@ -181,7 +252,7 @@ export class ChaosSystem {
       ['command-service', () => this.stopProcess(this.command, 'SIGTERM')],
       ['query-services', () => Promise.all(this.queries.map((q) => this.stopProcess(q.process, 'SIGTERM')))],
       ['proxies', () => Promise.all([this.commandProxy?.close(), this.queryProxy?.close()])],
-      ['kafka', () => this.kafka?.stop() ?? Promise.resolve()],
+      ['kafka', () => (this.cluster ?? this.kafka)?.stop() ?? Promise.resolve()],
       ['postgres', () => this.pg?.destroy() ?? Promise.resolve()],
     ];
     for (const [name, step] of steps) {

@@ -331,7 +331,7 @@ export class Checker {
   private async readTopic(expectedAtLeast: number) {
     const kafka = new Kafka({
       clientId: 'tally-chaos-checker',
-      brokers: [this.settings.brokers],
+      brokers: this.settings.brokers.split(','),
       logLevel: logLevel.NOTHING,
     });
     const admin = kafka.admin();

@@ -12,7 +12,12 @@ export const FAULT_KINDS = [
   'query-replica-remove',
   'query-db-cutoff',
 ] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+/**
+ * On the three-node Kafka cluster: kill -9 the leader of a partition of the event topic (restarted after
+ * the outage), or cut one node off from the other two (clients still reach it) and heal it after the outage.
+ */
+export const CLUSTER_FAULT_KINDS = ['kafka-leader-kill', 'kafka-broker-cutoff'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof CLUSTER_FAULT_KINDS)[number];
 
 /** Faults after which readiness must have gone red while the dependency was away. */
 const DEPENDENCY_FAULTS: FaultKind[] = ['postgres-crash', 'kafka-kill', 'query-db-cutoff'];
@@ -49,7 +54,11 @@ export class FaultInjector {
     private readonly system: ChaosSystem,
     private readonly workload: Workload,
     private readonly rng: SeededRandom,
-    private readonly settings: { outageMs: [number, number]; log: (line: string) => void },
+    private readonly settings: {
+      outageMs: [number, number];
+      log: (line: string) => void;
+      kinds: readonly FaultKind[];
+    },
   ) {}
 
   count(kind: FaultKind): number {
@@ -59,7 +68,7 @@ export class FaultInjector {
   /** The next kind to inject: a random one still below target, respecting the replica bounds. */
   nextKind(target: number): FaultKind | undefined {
     const replicas = this.system.queries.length - 1;
-    const candidates = FAULT_KINDS.filter(
+    const candidates = this.settings.kinds.filter(
       (kind) =>
         this.count(kind) < target &&
         !(kind === 'query-replica-add' && replicas >= MAX_REPLICAS) &&
@@ -67,7 +76,8 @@ export class FaultInjector {
     );
     if (candidates.length > 0) return this.rng.pick(candidates);
     // Only removals left but no replica to remove (or the reverse): make one first.
-    if (this.count('query-replica-remove') < target) return 'query-replica-add';
+    if (this.settings.kinds.includes('query-replica-remove') && this.count('query-replica-remove') < target)
+      return 'query-replica-add';
     return undefined;
   }
 
@@ -123,6 +133,24 @@ export class FaultInjector {
           const instance: QueryInstance = this.rng.pick(system.queries.slice(1));
           record.target = instance.name;
           await system.removeReplica(instance);
+          break;
+        }
+        case 'kafka-leader-kill': {
+          const cluster = system.kafkaCluster();
+          const { partition, leader } = await system.partitionLeader(this.rng);
+          record.target = `kafka node ${leader} (leader of partition ${partition})`;
+          await cluster.kill(leader);
+          await sleep(outage());
+          await cluster.restart(leader);
+          break;
+        }
+        case 'kafka-broker-cutoff': {
+          const cluster = system.kafkaCluster();
+          const { partition, leader } = await system.partitionLeader(this.rng);
+          record.target = `kafka node ${leader} (leader of partition ${partition}) cut off`;
+          cluster.isolate(leader);
+          await sleep(outage());
+          cluster.heal(leader);
           break;
         }
         case 'query-db-cutoff': {

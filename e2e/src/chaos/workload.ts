@@ -29,6 +29,8 @@ export interface CommandRecord {
   replayed?: boolean;
   /** From the acknowledged response. */
   version?: number;
+  /** When the acknowledgement arrived (ms since the epoch): the cluster profile's longest gap between acknowledgements. */
+  acknowledgedAt?: number;
   transferId?: string;
 }
 
@@ -217,6 +219,7 @@ export class Workload {
       if (outcome.status === 409) record.conflicts++;
       if (outcome.status >= 200 && outcome.status < 300) {
         record.outcome = 'acknowledged';
+        record.acknowledgedAt = Date.now();
         record.replayed = outcome.headers?.get('idempotent-replayed') === 'true';
         record.version = outcome.body?.version;
         if (record.kind === 'open') record.accountId = outcome.body?.accountId;

@@ -3,6 +3,7 @@
 /** The command line of infra/kafka/local-broker.js. */
 
 const { parseArgs } = require('node:util');
+const { startCluster } = require('./cluster');
 const { wipeDataDir } = require('./data-dir');
 const { installBroker } = require('./install');
 const { kafkaVersion } = require('./paths');
@@ -11,6 +12,7 @@ const USAGE = `usage: node infra/kafka/local-broker.js <command>
   install                                   fetch the jars (once per version / pom.xml edit)
   start [--port 9092] [--controller-port N] [--data-dir DIR] [--no-fast]
                                             one broker; with --data-dir its log survives restarts
+  cluster [--nodes 3] [--data-dir DIR]      a KRaft cluster of broker+controller nodes on loopback
   wipe --data-dir DIR                       delete a broker's data (topics, messages, offsets)`;
 
 /** @param {{ stop: () => Promise<void> }} running */
@@ -56,6 +58,23 @@ async function cliStart(argv) {
 }
 
 /** @param {string[]} argv */
+async function cliCluster(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: { nodes: { type: 'string', default: '3' }, 'data-dir': { type: 'string' } },
+  });
+  const cluster = await startCluster({
+    nodes: Number(values.nodes),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+  });
+  console.log(
+    `Kafka ${kafkaVersion()} cluster of ${cluster.nodes.length} ready on ${cluster.brokers} in ` +
+      `${Math.round(cluster.startupMs)} ms; resident MB per node: ${JSON.stringify(cluster.rssMb())}`,
+  );
+  stopOnSignals(cluster);
+}
+
+/** @param {string[]} argv */
 async function main(argv) {
   const [command, ...rest] = argv;
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -66,6 +85,8 @@ async function main(argv) {
     console.log(`Kafka ${kafkaVersion()} jars in ${await installBroker()}`);
   } else if (command === 'start') {
     await cliStart(rest);
+  } else if (command === 'cluster') {
+    await cliCluster(rest);
   } else if (command === 'wipe') {
     const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } } });
     if (!values['data-dir']) throw new Error(USAGE);

@@ -161,7 +161,7 @@ export async function prepareTopics(
     const found: string[] = [];
     for (const spec of specs) {
       await createTopic(admin, spec);
-      const state = await describeTopic(admin, spec.topic).catch((error: unknown) => {
+      const state = await describeNewTopic(admin, spec.topic).catch((error: unknown) => {
         if ((error as { type?: string }).type !== 'TOPIC_AUTHORIZATION_FAILED') throw error;
         return undefined; // least privilege without DESCRIBE_CONFIGS: say so rather than fail obscurely
       });
@@ -179,6 +179,23 @@ export async function prepareTopics(
     throw new Error(`Kafka topic configuration could drop events:\n- ${problems.join('\n- ')}\n(${fix})`);
   for (const problem of problems)
     options.logger.warn({ problem }, `Kafka topic configuration could drop events: ${problem}`);
+}
+
+/**
+ * describeTopic, retried while the broker asked does not know the topic yet: on a cluster a new topic
+ * reaches each broker's metadata a moment after its creation.
+ */
+async function describeNewTopic(admin: Admin, topic: string): Promise<TopicState> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await describeTopic(admin, topic);
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
