@@ -56,7 +56,7 @@ const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
     kafka: 'cluster',
     faultKinds: CLUSTER_FAULT_KINDS,
     clients: 6,
-    minCommands: 4_000,
+    minCommands: 3_000,
     faultsPerKind: 3,
     maxWorkloadMs: 4 * 60_000,
     gapMs: [1_000, 3_000],

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authConfigFromEnv, mintLocalToken } from '@tally/http';
+import { deadLetterTopicOf, kafkaSettingsFromEnv, prepareTopics } from '@tally/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   FaultProxy,
@@ -86,6 +87,47 @@ export class ChaosSystem {
     return this.cluster;
   }
 
+  /**
+   * The topics as the services would create them, before the services start, and until every node
+   * answers metadata for them: a new topic reaches each node a moment after its creation, and a service
+   * that asks a node which does not know it yet fails its start-up.
+   */
+  private async createClusterTopics(): Promise<void> {
+    const settings = {
+      ...kafkaSettingsFromEnv('chaos-setup', {
+        KAFKA_BROKERS: this.brokers,
+        KAFKA_TOPIC: TOPIC,
+        KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
+        KAFKA_REPLICATION_FACTOR: '3',
+        KAFKA_MIN_INSYNC_REPLICAS: '2',
+      }),
+    };
+    const client = (brokers: string[]) =>
+      new Kafka({ clientId: 'chaos-setup', brokers, logLevel: logLevel.NOTHING });
+    await prepareTopics(client(settings.brokers), settings, {
+      deadLetter: true,
+      logger: { warn: () => undefined },
+    });
+    const deadline = Date.now() + 30_000;
+    for (const broker of settings.brokers) {
+      const admin = client([broker]).admin();
+      await admin.connect();
+      try {
+        for (;;) {
+          const known = await admin
+            .fetchTopicMetadata({ topics: [TOPIC, deadLetterTopicOf(TOPIC)] })
+            .then(() => true)
+            .catch(() => false);
+          if (known) break;
+          if (Date.now() > deadline) throw new Error(`Kafka node ${broker} never learned of ${TOPIC}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  }
+
   /** A random partition of the event topic and the node that leads it now (admin metadata). */
   async partitionLeader(rng: SeededRandom): Promise<{ partition: number; leader: number }> {
     const admin = new Kafka({
@@ -125,6 +167,7 @@ export class ChaosSystem {
     this.guard.trackPostgres(this.pg.dataDir);
     if (this.kafkaTopology === 'cluster') {
       this.cluster = await startCluster({ dataDir: this.kafkaDir, log: () => undefined });
+      await this.createClusterTopics();
       this.log(
         `Kafka cluster of ${this.cluster.nodes.length} up in ${Math.round(this.cluster.startupMs)} ms, ` +
           `resident MB per node ${JSON.stringify(this.cluster.rssMb())}`,

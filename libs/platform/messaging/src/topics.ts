@@ -212,6 +212,7 @@ async function createTopic(admin: Admin, spec: TopicSpec): Promise<void> {
   const existing = await admin.listTopics();
   if (!existing.includes(spec.topic)) {
     await admin.createTopics({
+      waitForLeaders: false, // kafkajs' default; its wait fails on a node that does not know the topic yet
       topics: [
         {
           topic: spec.topic,
