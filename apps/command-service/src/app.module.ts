@@ -24,6 +24,7 @@ export class CommandServiceModule {
           connectionString: config.databaseUrl,
           poolSize: config.databasePoolSize,
           relay: config.relay,
+          groupCommit: config.groupCommit,
         }),
         AccountsCommandsModule.register(config.commands),
       ],

@@ -16,6 +16,11 @@ describe('command service config', () => {
     expect(config.commands).toMatchObject({ snapshotEvery: 100, stateCacheSize: 10_000 });
   });
 
+  it('configures group commit with the documented defaults, and none when it is off', () => {
+    expect(loadConfig(base).groupCommit).toEqual({ maxBatches: 2, maxEvents: 1_000, notifyIntervalMs: 5 });
+    expect(loadConfig({ ...base, EVENT_STORE_GROUP_COMMIT: 'false' }).groupCommit).toBeUndefined();
+  });
+
   it('takes 0 where 0 means something (any free port, state cache off)', () => {
     const config = loadConfig({ ...base, COMMAND_SERVICE_PORT: '0', STATE_CACHE_SIZE: '0' });
     expect(config.port).toBe(0);
@@ -39,6 +44,10 @@ describe('command service config', () => {
     ['TRUST_PROXY', 'the-load-balancer'],
     ['WRITE_DATABASE_URL', 'localhost:5432/tally_write'],
     ['WRITE_MIGRATION_DATABASE_URL', 'http://db/tally_write'],
+    ['EVENT_STORE_MAX_BATCHES', '0'],
+    ['EVENT_STORE_BATCH_EVENTS', 'many'],
+    ['EVENT_STORE_NOTIFY_INTERVAL_MS', '0'],
+    ['COMMAND_DEADLINE_MS', 'soon'],
   ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
   });

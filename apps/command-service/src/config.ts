@@ -1,4 +1,5 @@
 import type { CommandsOptions } from '@tally/accounts-commands';
+import type { GroupCommitOptions } from '@tally/event-store';
 import {
   authConfigFromEnv,
   loggingConfigFromEnv,
@@ -19,6 +20,8 @@ export interface CommandServiceConfig {
   databasePoolSize: number;
   kafka: KafkaSettings;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs: number };
+  /** Group commit of appends through the pool; undefined: every append commits on its own. */
+  groupCommit?: GroupCommitOptions;
   commands: CommandsOptions;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
@@ -55,6 +58,14 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
       // How often the idle relay compares the topic's end offsets with what it published.
       topicCheckIntervalMs: settings.get('RELAY_TOPIC_CHECK_INTERVAL_MS').default('5000').asIntAtLeast(100),
     },
+    // EVENT_STORE_GROUP_COMMIT=false turns batching off.
+    groupCommit: !settings.get('EVENT_STORE_GROUP_COMMIT').default('true').asBool()
+      ? undefined
+      : {
+          maxBatches: settings.get('EVENT_STORE_MAX_BATCHES').default('2').asIntAtLeast(),
+          maxEvents: settings.get('EVENT_STORE_BATCH_EVENTS').default('1000').asIntAtLeast(),
+          notifyIntervalMs: settings.get('EVENT_STORE_NOTIFY_INTERVAL_MS').default('5').asIntAtLeast(),
+        },
     commands: {
       snapshotEvery: settings.get('SNAPSHOT_EVERY').default('100').asIntAtLeast(),
       // 0 turns the cache off.

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { runMigrations } from '@tally/database';
-import { CreateEventStore1764316800000, PostgresEventStore, type NewEvent } from '@tally/event-store';
+import {
+  CreateEventStore1764316800000,
+  PostgresEventStore,
+  type NewEvent,
+  defaultGroupCommitOptions,
+} from '@tally/event-store';
 import { createTestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { closedLoop, type LoadResult } from '../harness/closed-loop';
@@ -37,7 +42,7 @@ export async function appendScenario(settings: BenchSettings): Promise<ScenarioR
   await rawPool.query(RAW_TABLE);
   const { getPostgreSQLEventStore } = await import('@event-driven-io/emmett-postgresql');
   const emmett = getPostgreSQLEventStore(emmettDb.url);
-  const store = new PostgresEventStore(tallyPool);
+  const store = new PostgresEventStore(tallyPool, { groupCommit: defaultGroupCommitOptions });
 
   const subjects: Record<string, () => Promise<unknown>> = {
     'raw pg INSERT': rawInsert(rawPool),

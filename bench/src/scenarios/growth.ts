@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { runMigrations } from '@tally/database';
-import { CreateEventStore1764316800000, PostgresEventStore, type NewEvent } from '@tally/event-store';
+import {
+  CreateEventStore1764316800000,
+  PostgresEventStore,
+  type NewEvent,
+  defaultGroupCommitOptions,
+} from '@tally/event-store';
 import { createTestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { closedLoop, type LoadResult } from '../harness/closed-loop';
@@ -56,7 +61,9 @@ export async function growthScenario(settings: BenchSettings): Promise<ScenarioR
     }
     await pools[1].query('CHECKPOINT');
     const loadSeconds = (Date.now() - loadStart) / 1000;
-    const stores = pools.map((pool) => new PostgresEventStore(pool));
+    const stores = pools.map(
+      (pool) => new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+    );
     const append = (store: PostgresEventStore) => () =>
       store.append(`account-${randomUUID()}`, 'account', 0, [newEvent()]);
     for (const store of stores)

@@ -9,6 +9,7 @@ import {
   START_OF_STORE,
   type NewEvent,
   type RecordedEvent,
+  defaultGroupCommitOptions,
 } from '@tally/event-store';
 import { KafkaEventPublisher, createKafka, ensureTopic } from '@tally/messaging';
 import { createTestDatabase } from '@tally/testing';
@@ -36,7 +37,7 @@ export async function relayScenario(settings: BenchSettings): Promise<ScenarioRe
   const db = await createTestDatabase('bench_relay');
   await runMigrations(db.url, [CreateEventStore1764316800000, RelayTopicEnds1764316801000], 'write');
   const pool = new Pool({ connectionString: db.url, max: 8 });
-  const store = new PostgresEventStore(pool);
+  const store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
   const kafka = createKafka(
     { brokers: settings.kafkaBrokers.split(','), clientId: 'bench-relay', topic: '', partitions: 12 },
     quiet,

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccountEventType, accountStreamId } from '@tally/contracts';
-import { PostgresEventStore, TransactionScope } from '@tally/event-store';
+import { EVENT_STORE, TransactionScope, type EventStore } from '@tally/event-store';
 
 /**
  * Who owns an account, from the first event of its stream (an owner never changes), for the routes
@@ -8,10 +8,13 @@ import { PostgresEventStore, TransactionScope } from '@tally/event-store';
  */
 @Injectable()
 export class AccountOwners {
-  constructor(private readonly scope: TransactionScope) {}
+  constructor(
+    private readonly scope: TransactionScope,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async ownerOf(accountId: string): Promise<string | undefined> {
-    const [first] = await new PostgresEventStore(this.scope.db).readStream(accountStreamId(accountId), 1, 1);
+    const [first] = await this.store.within(this.scope.db).readStream(accountStreamId(accountId), 1, 1);
     return first?.type === AccountEventType.Opened ? (first.data as { ownerId?: string }).ownerId : undefined;
   }
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AccountEventType } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
-import { PostgresEventStore, TransactionScope, type NewEvent } from '@tally/event-store';
+import {
+  PostgresEventStore,
+  TransactionScope,
+  type NewEvent,
+  defaultGroupCommitOptions,
+} from '@tally/event-store';
 import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { accountStream } from './pipeline/account-stream';
@@ -38,6 +43,7 @@ describe('snapshots', () => {
       new TransactionScope(pool),
       { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 0 }),
+      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
     );
     // A stream of 10,000 events: opened, then 9,999 deposits of 1.
     const store = new PostgresEventStore(pool);

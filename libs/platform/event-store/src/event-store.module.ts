@@ -10,6 +10,8 @@ import {
 import { KAFKA, KAFKA_SETTINGS, KafkaEventPublisher, nestLogger, type KafkaSettings } from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
+import { EVENT_STORE, type EventStore } from './event-store';
+import { AppendSignal, type GroupCommitOptions } from './group-commit';
 import { PostgresEventStore } from './postgres-event-store';
 import { OutboxRelay, REPUBLISH_FIX } from './relay/outbox-relay';
 import { registerRelayMetrics } from './relay/relay-metrics';
@@ -24,6 +26,8 @@ export interface EventStoreModuleOptions {
   connectionString: string;
   poolSize: number;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs?: number };
+  /** Concurrent appends through the pool share one statement and commit; absent: off. */
+  groupCommit?: GroupCommitOptions;
 }
 
 /** Runs the relay for the lifetime of the app and drains it before the pool closes. */
@@ -40,6 +44,7 @@ export class RelayLifecycle
     @Inject(WRITE_POOL) private readonly pool: Pool,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(KAFKA_SETTINGS) settings: KafkaSettings,
+    appended: AppendSignal,
   ) {
     this.publisher = new KafkaEventPublisher(kafka, settings.topic);
     this.relay = new OutboxRelay({
@@ -50,6 +55,7 @@ export class RelayLifecycle
       batchSize: options.relay.batchSize,
       sweepIntervalMs: options.relay.sweepIntervalMs,
       topicCheckIntervalMs: options.relay.topicCheckIntervalMs,
+      appended,
     });
   }
 
@@ -81,7 +87,10 @@ export class RelayLifecycle
   }
 }
 
-/** The write database: a pool, the event store on it, and the outbox relay that drains it to Kafka. */
+/**
+ * The write database: a pool, the event store on it (EVENT_STORE, built from the options the
+ * composition root passes: nothing here reads the environment), and the outbox relay that drains it.
+ */
 @Module({})
 export class EventStoreModule {
   static forRoot(options: EventStoreModuleOptions): DynamicModule {
@@ -103,10 +112,12 @@ export class EventStoreModule {
             return pool;
           },
         },
+        { provide: AppendSignal, useFactory: (pool: Pool) => new AppendSignal(pool), inject: [WRITE_POOL] },
         {
-          provide: PostgresEventStore,
-          useFactory: (pool: Pool) => new PostgresEventStore(pool),
-          inject: [WRITE_POOL],
+          provide: EVENT_STORE,
+          useFactory: (pool: Pool, appended: AppendSignal): EventStore =>
+            new PostgresEventStore(pool, { groupCommit: options.groupCommit, appended }),
+          inject: [WRITE_POOL, AppendSignal],
         },
         {
           provide: TransactionScope,
@@ -115,7 +126,7 @@ export class EventStoreModule {
         },
         RelayLifecycle,
       ],
-      exports: [WRITE_POOL, OPTIONS, PostgresEventStore, TransactionScope, RelayLifecycle],
+      exports: [WRITE_POOL, OPTIONS, EVENT_STORE, TransactionScope, RelayLifecycle],
     };
   }
 }

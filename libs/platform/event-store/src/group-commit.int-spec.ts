@@ -11,6 +11,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from './recorded-event';
+import { defaultGroupCommitOptions } from './group-commit';
 
 const newEvent = (eventId: string = randomUUID()): NewEvent => ({
   eventId,
@@ -30,7 +31,7 @@ describe('group commit: concurrent appends through the pool share a statement an
     db = await createTestDatabase('group_commit');
     await runMigrations(db.url, [CreateEventStore1764316800000], 'write');
     pool = new Pool({ connectionString: db.url, max: 4 });
-    store = new PostgresEventStore(pool);
+    store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
   });
 
   afterAll(async () => {

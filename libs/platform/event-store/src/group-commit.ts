@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { settingsFrom } from '@tally/settings';
 import type { Pool } from 'pg';
 import type { NewEvent } from './recorded-event';
 
@@ -62,18 +61,11 @@ export interface GroupCommitOptions {
   notifyIntervalMs: number;
 }
 
-/**
- * EVENT_STORE_GROUP_COMMIT=false turns batching off (every append is its own statement and commit);
- * EVENT_STORE_MAX_BATCHES (2), EVENT_STORE_BATCH_EVENTS (1000), EVENT_STORE_NOTIFY_INTERVAL_MS (5).
- */
-export const groupCommitFromEnv = (env = process.env): GroupCommitOptions | undefined => {
-  const settings = settingsFrom(env);
-  if (!settings.get('EVENT_STORE_GROUP_COMMIT').default('true').asBool()) return undefined;
-  return {
-    maxBatches: settings.get('EVENT_STORE_MAX_BATCHES').default('2').asIntAtLeast(),
-    maxEvents: settings.get('EVENT_STORE_BATCH_EVENTS').default('1000').asIntAtLeast(),
-    notifyIntervalMs: settings.get('EVENT_STORE_NOTIFY_INTERVAL_MS').default('5').asIntAtLeast(),
-  };
+/** The defaults of the command service (EVENT_STORE_MAX_BATCHES, _BATCH_EVENTS, _NOTIFY_INTERVAL_MS). */
+export const defaultGroupCommitOptions: GroupCommitOptions = {
+  maxBatches: 2,
+  maxEvents: 1_000,
+  notifyIntervalMs: 5,
 };
 
 /**
@@ -86,17 +78,11 @@ export const groupCommitFromEnv = (env = process.env): GroupCommitOptions | unde
  *   that transaction does not wait for its WAL flush; the appends themselves stay fully durable.
  */
 export class AppendSignal extends EventEmitter {
-  private static readonly byPool = new WeakMap<Pool, AppendSignal>();
   private timer?: NodeJS.Timeout;
   private last = 0;
 
-  static of(pool: Pool): AppendSignal {
-    let signal = AppendSignal.byPool.get(pool);
-    if (!signal) AppendSignal.byPool.set(pool, (signal = new AppendSignal(pool)));
-    return signal;
-  }
-
-  private constructor(private readonly pool: Pool) {
+  /** One per pool, shared by its event store and the relays in this process (EventStoreModule). */
+  constructor(private readonly pool: Pool) {
     super();
     this.setMaxListeners(0);
   }
@@ -127,25 +113,17 @@ export class AppendSignal extends EventEmitter {
  * stream already queued or in flight waits for the next batch (and then, typically, conflicts).
  */
 export class GroupCommitter {
-  private static readonly byPool = new WeakMap<Pool, GroupCommitter>();
   private queue: PendingAppend[] = [];
   private readonly busy = new Set<string>();
   private inflight = 0;
   private scheduled = false;
-  private readonly signal: AppendSignal;
 
-  static of(pool: Pool, options: GroupCommitOptions): GroupCommitter {
-    let committer = GroupCommitter.byPool.get(pool);
-    if (!committer) GroupCommitter.byPool.set(pool, (committer = new GroupCommitter(pool, options)));
-    return committer;
-  }
-
-  private constructor(
+  /** One per pool (its PostgresEventStore's): batches assume no other committer writes through it. */
+  constructor(
     private readonly pool: Pool,
     private readonly options: GroupCommitOptions,
-  ) {
-    this.signal = AppendSignal.of(pool);
-  }
+    private readonly signal: AppendSignal,
+  ) {}
 
   /** Resolves true once committed, false if the stream was not at the expected version. */
   append(

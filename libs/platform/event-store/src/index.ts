@@ -1,6 +1,8 @@
 export * from './recorded-event';
 export * from './queryable';
+export * from './event-store';
 export * from './postgres-event-store';
+export { defaultGroupCommitOptions, type GroupCommitOptions } from './group-commit';
 export * from './transaction-scope';
 export * from './snapshots/snapshot-store';
 export * from './leadership/leader-loop';

@@ -11,6 +11,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from './recorded-event';
+import { defaultGroupCommitOptions } from './group-commit';
 
 const newEvent = (type: string, data: unknown = {}): NewEvent => ({
   eventId: randomUUID(),
@@ -41,7 +42,7 @@ describe('PostgresEventStore', () => {
     db = await createTestDatabase('event_store');
     await runMigrations(db.url, [CreateEventStore1764316800000, CreateSnapshots1764316800300], 'write');
     pool = new Pool({ connectionString: db.url, max: 8 });
-    store = new PostgresEventStore(pool);
+    store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
   });
 
   afterAll(async () => {

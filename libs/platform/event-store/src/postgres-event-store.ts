@@ -1,8 +1,15 @@
 import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
-import { EVENTS_APPENDED_CHANNEL, GroupCommitter, groupCommitFromEnv } from './group-commit';
+import type { EventStore } from './event-store';
+import {
+  AppendSignal,
+  EVENTS_APPENDED_CHANNEL,
+  GroupCommitter,
+  type GroupCommitOptions,
+} from './group-commit';
 import type { Queryable } from './queryable';
-import type { Snapshot } from './snapshots/snapshot-store';
+import { SnapshotStore, type Snapshot } from './snapshots/snapshot-store';
+import { inTransaction } from './transaction-scope';
 import {
   DuplicateEventError,
   type NewEvent,
@@ -69,17 +76,52 @@ interface SnapshotAndEventRow extends Partial<EventRow> {
 
 const UNIQUE_VIOLATION = '23505';
 
-const groupCommit = groupCommitFromEnv();
 const isPool = (db: Queryable): db is Pool =>
   typeof (db as Pool).connect === 'function' && typeof (db as Pool).totalCount === 'number';
 
-export class PostgresEventStore {
+export interface PostgresEventStoreOptions {
+  /** Appends through the pool share statements and commits; absent: each commits on its own. */
+  groupCommit?: GroupCommitOptions;
+  /** Told after every commit of appends through the pool (in-process relays listen to it). */
+  appended?: AppendSignal;
+}
+
+/** The event store on PostgreSQL (see EventStore for what it guarantees, and the README for how). */
+export class PostgresEventStore implements EventStore {
   /** Set when appends go through the pool (not a caller's transaction): they share commits. */
   private readonly committer?: GroupCommitter;
 
-  /** `db` is the pool, or a transaction's connection when the append must commit with other rows. */
-  constructor(private readonly db: Queryable) {
-    if (groupCommit && isPool(db)) this.committer = GroupCommitter.of(db, groupCommit);
+  /**
+   * `db` is the pool, or a transaction's connection when the append must commit with other rows.
+   * Build one per pool (the application's comes from EventStoreModule): a group committer assumes it
+   * is the only one writing batches through its pool.
+   */
+  constructor(
+    private readonly db: Queryable,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    if (options.groupCommit && isPool(db))
+      this.committer = new GroupCommitter(db, options.groupCommit, options.appended ?? new AppendSignal(db));
+  }
+
+  within(transaction: Queryable): PostgresEventStore {
+    return transaction === this.db ? this : new PostgresEventStore(transaction);
+  }
+
+  /**
+   * Holds a transaction-scoped advisory lock on the stream's name for the whole of `work`, which runs
+   * in that transaction; inside a caller's transaction the lock joins it.
+   */
+  async exclusively<T>(streamId: string, work: (store: EventStore) => Promise<T>): Promise<T> {
+    const locked = async (db: Queryable) => {
+      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
+      return work(this.within(db));
+    };
+    return isPool(this.db) ? inTransaction(this.db, locked) : locked(this.db);
+  }
+
+  async saveSnapshot(streamId: string, snapshotKind: string, snapshot: Snapshot): Promise<void> {
+    await new SnapshotStore(this.db).save(streamId, snapshotKind, snapshot);
   }
 
   /**

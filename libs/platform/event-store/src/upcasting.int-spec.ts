@@ -5,6 +5,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '@tally/testin
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from './migrations/1764316800000-create-event-store';
 import { PostgresEventStore } from './postgres-event-store';
+import { defaultGroupCommitOptions } from './group-commit';
 
 describe('schema evolution in the store', () => {
   let db: TestDatabase;
@@ -31,7 +32,7 @@ describe('schema evolution in the store', () => {
        VALUES ($1, 1, $2, $3, 1, '{"amount": 500}', '{"correlationId":"c","causationId":"c"}', now())`,
       [stream, randomUUID(), AccountEventType.MoneyDeposited],
     );
-    const store = new PostgresEventStore(pool);
+    const store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
     const [fromStream] = await store.readStream(stream);
     expect(fromStream).toMatchObject({ schemaVersion: 2, data: { amount: 500, source: 'unknown' } });
     // The relay reads through the same deserialisation, so the topic carries v2 too. The global read

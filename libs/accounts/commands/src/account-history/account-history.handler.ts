@@ -1,6 +1,7 @@
+import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { accountStreamId } from '@tally/contracts';
-import { PostgresEventStore, type RecordedEvent } from '@tally/event-store';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@tally/event-store';
 
 export interface AccountHistoryPage {
   /** The stream's version now; the page may end before it. */
@@ -21,7 +22,7 @@ export class GetAccountHistory extends Query<AccountHistoryPage | undefined> {
 /** The audit trail straight from the event store: every event as recorded (upcast to its latest version). */
 @QueryHandler(GetAccountHistory)
 export class GetAccountHistoryHandler implements IQueryHandler<GetAccountHistory> {
-  constructor(private readonly store: PostgresEventStore) {}
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute({
     accountId,

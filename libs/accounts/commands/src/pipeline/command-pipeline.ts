@@ -5,10 +5,10 @@ import { encodeConsistencyToken, type DomainEvent } from '@tally/contracts';
 import type { Decider } from '@tally/accounts-domain';
 import {
   DuplicateEventError,
-  PostgresEventStore,
-  SnapshotStore,
+  EVENT_STORE,
   TransactionScope,
   WrongExpectedVersionError,
+  type EventStore,
   type NewEvent,
   type Queryable,
 } from '@tally/event-store';
@@ -120,22 +120,21 @@ export class CommandPipeline {
   private readonly held = new AsyncLocalStorage<HeldTurn>();
   /** Streams recently written by another instance too, until when (epoch ms). */
   private readonly contended = new Map<string, number>();
-  /** On the pool: appends share commits with every other stream's (group commit). */
-  private readonly store: PostgresEventStore;
 
   constructor(
     private readonly scope: TransactionScope,
     @Inject(COMMANDS_OPTIONS)
     private readonly options: Pick<CommandsOptions, 'snapshotEvery' | 'streams'>,
     private readonly states: StreamStateCache,
+    /** Outside transactions its appends share commits with every other stream's (group commit). */
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {
-    this.store = new PostgresEventStore(scope.pool);
     this.queues = new StreamQueues(options.streams, (streamId, items) => this.writeTurn(streamId, items));
   }
 
   /** The stream's current state, read from the store (snapshot + tail). */
   async load<State>(stream: StreamOf<unknown, DomainEvent, State>): Promise<Loaded<State>> {
-    const loaded = await this.loadFrom(this.storeOn(this.scope.db), stream);
+    const loaded = await this.loadFrom(this.store.within(this.scope.db), stream);
     // A stream that does not exist is not worth a slot (probes of random ids would evict real ones).
     if (loaded.version > 0 && !this.scope.inTransaction) this.states.remember(stream.streamId, loaded);
     return loaded;
@@ -200,7 +199,13 @@ export class CommandPipeline {
       if (transaction) {
         // A transaction's write may still roll back: forget the stream rather than cache a state
         // that might never exist.
-        await this.writeCommands(first.stream, commands, this.cachedBase(streamId), transaction);
+        await this.writeCommands(
+          first.stream,
+          commands,
+          this.cachedBase(streamId),
+          this.store.within(transaction),
+          true,
+        );
       } else if (this.isContended(streamId)) {
         written = await this.writeLocked(first.stream, commands);
       } else {
@@ -227,14 +232,12 @@ export class CommandPipeline {
    */
   private async writeLocked(stream: AnyStream, commands: CommandWaiting[]): Promise<CachedState | undefined> {
     let settle = () => undefined as void;
-    const written = await this.scope.run(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [stream.streamId]);
-      const store = this.storeOn(client);
+    const written = await this.store.exclusively(stream.streamId, async (store) => {
       const cached = this.states.get(stream.streamId);
       const base = cached
         ? await this.catchUp(store, stream, cached)
         : { ...(await this.loadFrom(store, stream)), fresh: true };
-      const outcome = await this.writeCommands(stream, commands, base, client, { deferAnswers: true });
+      const outcome = await this.writeCommands(stream, commands, base, store, true, { deferAnswers: true });
       if (outcome instanceof LostRace) return undefined; // every command's deadline passed
       settle = outcome.answer;
       return outcome.state;
@@ -277,7 +280,8 @@ export class CommandPipeline {
         command.stream,
         [command],
         start && { ...start, fresh: false },
-        command.transaction ?? this.scope.pool,
+        this.store.within(command.transaction ?? this.scope.pool),
+        true,
       );
       if (!(outcome instanceof LostRace)) held.written = outcome ?? held.written;
     } catch (error) {
@@ -298,23 +302,25 @@ export class CommandPipeline {
     stream: AnyStream,
     commands: CommandWaiting[],
     start: Base | undefined,
-    transaction?: Queryable,
+    store?: EventStore,
+    inTransaction?: boolean,
   ): Promise<CachedState | undefined | LostRace>;
   private async writeCommands(
     stream: AnyStream,
     commands: CommandWaiting[],
     start: Base | undefined,
-    transaction: Queryable,
+    store: EventStore,
+    inTransaction: true,
     defer: { deferAnswers: true },
   ): Promise<{ state: CachedState | undefined; answer: () => void } | LostRace>;
   private async writeCommands(
     stream: AnyStream,
     commands: CommandWaiting[],
     start: Base | undefined,
-    transaction?: Queryable,
+    store: EventStore = this.store,
+    inTransaction = false,
     defer?: { deferAnswers: true },
   ): Promise<CachedState | undefined | LostRace | { state: CachedState | undefined; answer: () => void }> {
-    const store = transaction ? this.storeOn(transaction) : this.store;
     let base: Base = start ?? { ...(await this.loadFrom(store, stream)), fresh: true };
     let open = commands;
     for (let lost = 0; ;) {
@@ -348,7 +354,7 @@ export class CommandPipeline {
           if (open.length === 0) return new LostRace(open);
           if (
             error instanceof WrongExpectedVersionError &&
-            !transaction &&
+            !inTransaction &&
             this.options.streams.lockWhenContended
           ) {
             this.contended.set(stream.streamId, Date.now() + CONTENDED_MS);
@@ -361,7 +367,7 @@ export class CommandPipeline {
       }
       // The snapshot is only a cache: failing to save one must not fail commands that are written.
       const snapshotVersion = await this.snapshotIfDue(
-        transaction ?? this.scope.pool,
+        store,
         stream,
         base.snapshotVersion,
         turn.version,
@@ -391,12 +397,8 @@ export class CommandPipeline {
     });
   }
 
-  private storeOn(db: Queryable): PostgresEventStore {
-    return db === this.scope.pool ? this.store : new PostgresEventStore(db);
-  }
-
   private async loadFrom<State>(
-    store: PostgresEventStore,
+    store: EventStore,
     stream: StreamOf<unknown, DomainEvent, State>,
   ): Promise<Loaded<State>> {
     const { snapshot, events } = stream.snapshotKind
@@ -412,13 +414,13 @@ export class CommandPipeline {
   }
 
   /** The state `base` plus every event stored after it. */
-  private async catchUp(store: PostgresEventStore, stream: AnyStream, base: CachedState): Promise<Base> {
+  private async catchUp(store: EventStore, stream: AnyStream, base: CachedState): Promise<Base> {
     const first = await store.readStream(stream.streamId, base.version + 1, PAGE);
     return { ...(await this.fold(store, stream, base, first)), fresh: true };
   }
 
   private async fold<State>(
-    store: PostgresEventStore,
+    store: EventStore,
     stream: StreamOf<unknown, DomainEvent, State>,
     from: CachedState<State>,
     first: DomainEvent[] & { length: number },
@@ -460,7 +462,7 @@ export class CommandPipeline {
    * past its snapshot. Returns the version of the stream's snapshot from now on.
    */
   private async snapshotIfDue<State>(
-    db: Queryable,
+    store: EventStore,
     stream: StreamOf<unknown, DomainEvent, State>,
     snapshotVersion: number,
     version: number,
@@ -468,7 +470,7 @@ export class CommandPipeline {
   ): Promise<number> {
     if (!stream.snapshotKind || version - snapshotVersion < this.options.snapshotEvery)
       return snapshotVersion;
-    await new SnapshotStore(db).save(stream.streamId, stream.snapshotKind, { version, state });
+    await store.saveSnapshot(stream.streamId, stream.snapshotKind, { version, state });
     return version;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { accountStreamId } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
-import { PostgresEventStore, TransactionScope } from '@tally/event-store';
+import { PostgresEventStore, TransactionScope, defaultGroupCommitOptions } from '@tally/event-store';
 import { FaultProxy, createTestDatabase, type TestDatabase } from '@tally/testing';
 import { isDependencyFailure } from '@tally/http';
 import { Pool } from 'pg';
@@ -189,6 +189,7 @@ describe('a batched append', () => {
       new TransactionScope(pool),
       { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 100 }),
+      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
     );
   });
   afterAll(async () => {
@@ -236,6 +237,7 @@ describe('a batched append', () => {
       new TransactionScope(pool),
       { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 100 }),
+      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
     );
     expect((await other.run(stream, { type: 'DepositMoney', amount: 5 }, context)).version).toBe(2);
     const locked = jest.spyOn(TransactionScope.prototype, 'run');

@@ -1,4 +1,4 @@
-import { PostgresEventStore, TransactionScope } from '@tally/event-store';
+import { PostgresEventStore, TransactionScope, defaultGroupCommitOptions } from '@tally/event-store';
 import { accountStream } from './account-stream';
 import { CommandPipeline } from './command-pipeline';
 import { CommandTestApp } from '../testing';
@@ -23,6 +23,7 @@ describe('the stream state cache, with another instance writing', () => {
       new TransactionScope(a.pool),
       { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
       new StreamStateCache({ stateCacheSize: 0 }),
+      new PostgresEventStore(a.pool, { groupCommit: defaultGroupCommitOptions }),
     ).load(accountStream(id));
   const loads = () => jest.spyOn(PostgresEventStore.prototype, 'readStreamFromSnapshot');
 

@@ -3,7 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { runMigrations } from '@tally/database';
-import { EventStoreModule, WRITE_POOL } from '@tally/event-store';
+import { EventStoreModule, WRITE_POOL, defaultGroupCommitOptions } from '@tally/event-store';
 import {
   AuthModule,
   createHttpApp,
@@ -59,6 +59,7 @@ export class CommandTestApp {
           connectionString: url,
           poolSize: 12,
           relay: { enabled: false, batchSize: 100, sweepIntervalMs: 1_000 },
+          groupCommit: defaultGroupCommitOptions,
         }),
         AccountsCommandsModule.register(options),
       ],

@@ -10,6 +10,7 @@ import { RelayTopicEnds1764316801000 } from '../migrations/1764316801000-relay-t
 import { PostgresEventStore } from '../postgres-event-store';
 import type { NewEvent, RecordedEvent } from '../recorded-event';
 import { OutboxRelay, type EventPublisher } from './outbox-relay';
+import { defaultGroupCommitOptions } from '../group-commit';
 
 jest.setTimeout(60_000);
 
@@ -85,7 +86,7 @@ describe('OutboxRelay → Kafka', () => {
     db = await createTestDatabase('relay');
     await runMigrations(db.url, [CreateEventStore1764316800000, RelayTopicEnds1764316801000], 'write');
     pool = new Pool({ connectionString: db.url, max: 10 });
-    store = new PostgresEventStore(pool);
+    store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
     kafka = createKafka(
       {
         brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),

@@ -1,7 +1,7 @@
 import { EventLog, type PublicationBatch } from '@tally/event-log';
 import type { Client, Pool } from 'pg';
 import { LeaderLoop, type LeaderTerm } from '../leadership/leader-loop';
-import { AppendSignal } from '../group-commit';
+import type { AppendSignal } from '../group-commit';
 import { EVENTS_APPENDED_CHANNEL } from '../postgres-event-store';
 import { START_OF_STORE, type RecordedEvent, type StorePosition } from '../recorded-event';
 import { emptied, furthestEnds, partitionsBehind, type PartitionEnds, type TopicLoss } from './topic-loss';
@@ -51,6 +51,8 @@ export interface OutboxRelayOptions {
   retryIntervalMs?: number;
   /** How often an idle leader compares the topic's end offsets with what it published. */
   topicCheckIntervalMs?: number;
+  /** Appends committed through the pool in this process, to wake at once (EventStoreModule's). */
+  appended?: AppendSignal;
 }
 
 /** What a term of leadership carries from one round to the next: the relay's pipeline. */
@@ -135,12 +137,12 @@ export class OutboxRelay {
   start(): void {
     if (this.started) return;
     this.started = true;
-    AppendSignal.of(this.options.pool).on('appended', this.onAppended);
+    this.options.appended?.on('appended', this.onAppended);
     this.loop.start();
   }
 
   async stop(): Promise<void> {
-    AppendSignal.of(this.options.pool).off('appended', this.onAppended);
+    this.options.appended?.off('appended', this.onAppended);
     await this.loop.stop();
   }
 

@@ -9,6 +9,7 @@ import { RelayTopicEnds1764316801000 } from '../migrations/1764316801000-relay-t
 import { PostgresEventStore } from '../postgres-event-store';
 import { OutboxRelay } from './outbox-relay';
 import { registerRelayMetrics } from './relay-metrics';
+import { defaultGroupCommitOptions } from '../group-commit';
 
 jest.setTimeout(60_000);
 
@@ -65,7 +66,7 @@ describe('relay metrics on /metrics', () => {
   });
 
   it('shows the backlog growing while the relay is down and draining once it runs', async () => {
-    const store = new PostgresEventStore(pool);
+    const store = new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions });
     for (let i = 0; i < 5; i++)
       await store.append(`account-${randomUUID()}`, 'account', 0, [
         {

@@ -1,0 +1,2 @@
+export * from './in-memory-event-store';
+export * from './event-store-contract';
