@@ -1,11 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountHistoryHttp } from './account-history/account-history.http';
-import { AccountOwners } from './account-owners';
+import { AccountOwners } from './http/account-owners';
 import { GetAccountHistoryHandler } from './account-history/account-history.handler';
 import { CloseAccountHandler } from './close-account/close-account.handler';
 import { CloseAccountHttp } from './close-account/close-account.http';
-import { CommandErrorsInterceptor } from './command-errors.interceptor';
+import { CommandErrorsInterceptor } from './http/command-errors.interceptor';
 import { CommandPipeline } from './pipeline/command-pipeline';
 import { COMMANDS_OPTIONS, defaultCommandsOptions, type CommandsOptions } from './commands-options';
 import { DepositMoneyHandler } from './deposit-money/deposit-money.handler';

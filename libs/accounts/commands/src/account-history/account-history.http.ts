@@ -6,8 +6,8 @@ import { ApiProblems, RequireScope, Scope, mayAccess, notFound, principalOf } fr
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
-import { AccountIdPipe } from '../account-id.pipe';
-import { AccountOwners } from '../account-owners';
+import { AccountIdPipe } from '../http/account-id.pipe';
+import { AccountOwners } from '../http/account-owners';
 import { GetAccountHistory } from './account-history.handler';
 
 const MAX_PAGE = 1_000;

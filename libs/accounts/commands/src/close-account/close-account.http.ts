@@ -3,13 +3,13 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccountIdPipe, accountInPath } from '../account-id.pipe';
-import { WriteRoute } from '../account-write-headers';
-import { AccountWritten } from '../account-written.dto';
-import { commandContextOf } from '../command-context';
+import { AccountIdPipe, accountInPath } from '../http/account-id.pipe';
+import { WriteRoute } from '../http/account-write-headers';
+import { AccountWritten } from '../http/account-written.dto';
+import { commandContextOf } from '../http/request-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { JsonObjectBody, NoFieldsPipe } from '../json-object-body';
-import { sendWriteHeaders } from '../write-response';
+import { JsonObjectBody, NoFieldsPipe } from '../http/json-object-body';
+import { sendWriteHeaders } from '../http/write-response';
 import { CloseAccount } from './close-account.handler';
 
 @ApiTags('accounts')

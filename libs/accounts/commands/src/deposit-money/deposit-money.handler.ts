@@ -1,6 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { accountStream } from '../pipeline/account-stream';
-import type { CommandContext, WriteResult } from '../command-context';
+import type { CommandContext, WriteResult } from '../pipeline/command-context';
 import { CommandPipeline } from '../pipeline/command-pipeline';
 
 export class DepositMoney extends Command<WriteResult> {

@@ -4,12 +4,12 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
 import { ProblemException, RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
-import { WriteRoute } from '../account-write-headers';
+import { WriteRoute } from '../http/account-write-headers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { commandContextOf } from '../command-context';
+import { commandContextOf } from '../http/request-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { JsonObjectBody } from '../json-object-body';
-import { sendWriteHeaders } from '../write-response';
+import { JsonObjectBody } from '../http/json-object-body';
+import { sendWriteHeaders } from '../http/write-response';
 import { OpenAccount } from './open-account.handler';
 
 export class OpenAccountBody {

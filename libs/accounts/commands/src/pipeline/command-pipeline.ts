@@ -12,7 +12,7 @@ import {
   type NewEvent,
   type Queryable,
 } from '@tally/event-store';
-import type { CommandContext, WriteResult } from '../command-context';
+import type { CommandContext, WriteResult } from '../pipeline/command-context';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 import { backOff } from './back-off';
 import { decideTurn, type DecidedTurn } from './decide-turn';

@@ -1,5 +1,5 @@
 import type { Decider } from '@tally/accounts-domain';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../pipeline/command-context';
 import { VersionConflictError } from './pipeline-errors';
 
 /** One command of a turn, as the decision needs it. */

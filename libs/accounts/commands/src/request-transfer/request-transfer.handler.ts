@@ -2,7 +2,7 @@ import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { TransferCommand } from '@tally/accounts-domain';
 import { TransactionScope } from '@tally/event-store';
 import { accountStream } from '../pipeline/account-stream';
-import type { CommandContext, WriteResult } from '../command-context';
+import type { CommandContext, WriteResult } from '../pipeline/command-context';
 import { CommandPipeline } from '../pipeline/command-pipeline';
 import { transferStream } from '../pipeline/transfer-stream';
 import { TransfersInFlight } from '../transfer-process/transfers-in-flight';

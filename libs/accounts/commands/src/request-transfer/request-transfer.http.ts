@@ -4,13 +4,13 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import { RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
-import { WriteRoute } from '../account-write-headers';
+import { WriteRoute } from '../http/account-write-headers';
 import type { FastifyRequest } from 'fastify';
-import { AccountOwners } from '../account-owners';
-import { accountNotVisible, commandContextOf } from '../command-context';
+import { AccountOwners } from '../http/account-owners';
+import { accountNotVisible, commandContextOf } from '../http/request-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { JsonObjectBody } from '../json-object-body';
-import { MoneyAmountBody } from '../money-amount.dto';
+import { JsonObjectBody } from '../http/json-object-body';
+import { MoneyAmountBody } from '../http/money-amount.dto';
 import { RequestTransfer } from './request-transfer.handler';
 
 export class RequestTransferBody extends MoneyAmountBody {

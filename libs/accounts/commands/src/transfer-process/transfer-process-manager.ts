@@ -7,7 +7,7 @@ import {
 } from '@tally/accounts-domain';
 import { TransactionScope } from '@tally/event-store';
 import { accountStream } from '../pipeline/account-stream';
-import type { CommandContext } from '../command-context';
+import type { CommandContext } from '../pipeline/command-context';
 import { CommandPipeline } from '../pipeline/command-pipeline';
 import { transferStream } from '../pipeline/transfer-stream';
 import { stepEventIds } from './step-event-id';

@@ -3,15 +3,15 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AccountIdPipe, accountInPath } from '../account-id.pipe';
-import { WriteRoute } from '../account-write-headers';
-import { AccountWritten } from '../account-written.dto';
-import { commandContextOf } from '../command-context';
-import { FastBody } from '../fast-body';
+import { AccountIdPipe, accountInPath } from '../http/account-id.pipe';
+import { WriteRoute } from '../http/account-write-headers';
+import { AccountWritten } from '../http/account-written.dto';
+import { commandContextOf } from '../http/request-context';
+import { FastBody } from '../http/fast-body';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { JsonObjectBody } from '../json-object-body';
-import { MoneyAmountBody, plainlyValidAmount } from '../money-amount.dto';
-import { sendWriteHeaders } from '../write-response';
+import { JsonObjectBody } from '../http/json-object-body';
+import { MoneyAmountBody, plainlyValidAmount } from '../http/money-amount.dto';
+import { sendWriteHeaders } from '../http/write-response';
 import { WithdrawMoney } from './withdraw-money.handler';
 
 @ApiTags('accounts')

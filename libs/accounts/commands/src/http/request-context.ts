@@ -1,20 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { BusinessRuleViolation } from '@tally/accounts-domain';
+import type { CommandContext } from '../pipeline/command-context';
 import { ProblemException, mayAccess, principalOf, type Principal } from '@tally/http';
-
-/** What a command carries besides its intent: who caused it, and under which expectations. */
-export interface CommandContext {
-  correlationId: string;
-  causationId: string;
-  actor?: string;
-  /** From `If-Match`: the stream version the client last saw. Absent means "whatever is current". */
-  expectedVersion?: number;
-  /**
-   * Throws unless the caller may act on the loaded state. The pipeline calls it before anything else
-   * is decided or revealed (even a version conflict), so a refused request appends nothing.
-   */
-  authorize?: (state: unknown) => void;
-}
 
 const strongVersionTag = /^"([1-9][0-9]{0,8})"$/;
 
@@ -64,9 +51,3 @@ export const commandContextOf = (request: FastifyRequest): CommandContext => {
     ...(principal ? { actor: principal.subject, authorize: ownerOnly(principal) } : {}),
   };
 };
-
-/** Every acknowledged write answers with the stream's new version and a token for read-your-writes. */
-export interface WriteResult {
-  version: number;
-  consistencyToken: string;
-}

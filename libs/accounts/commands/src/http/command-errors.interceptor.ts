@@ -7,7 +7,7 @@ import {
   CommandQueueFullError,
   StreamContendedError,
   VersionConflictError,
-} from './pipeline/pipeline-errors';
+} from '../pipeline/pipeline-errors';
 
 /** Maps refusals of the domain and of the store onto the public problem codes. */
 @Injectable()

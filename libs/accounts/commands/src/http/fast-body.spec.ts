@@ -3,7 +3,7 @@ import { ValidationPipe, type Type } from '@nestjs/common';
 import { MAX_AMOUNT } from '@tally/accounts-domain';
 import { createValidationPipe } from '@tally/http';
 import { seededRandom } from '@tally/testing';
-import { DepositMoneyBody, plainlyValidDeposit } from './deposit-money/deposit-money.http';
+import { DepositMoneyBody, plainlyValidDeposit } from '../deposit-money/deposit-money.http';
 import { FastBodyPipe, type PlainlyValid } from './fast-body';
 import { MoneyAmountBody, plainlyValidAmount } from './money-amount.dto';
 

@@ -9,11 +9,11 @@ import {
 } from '@tally/event-store';
 import { createTestDatabase, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
-import { accountStream } from './pipeline/account-stream';
-import { CommandPipeline } from './pipeline/command-pipeline';
-import { StreamStateCache } from './pipeline/stream-state-cache';
-import { defaultCommandsOptions } from './commands-options';
-import { writeSideMigrations } from './write-side-migrations';
+import { accountStream } from './account-stream';
+import { CommandPipeline } from './command-pipeline';
+import { StreamStateCache } from './stream-state-cache';
+import { defaultCommandsOptions } from '../commands-options';
+import { writeSideMigrations } from '../write-side-migrations';
 
 jest.setTimeout(60_000);
 
