@@ -21,7 +21,20 @@ interface ExistingAccount {
 export type AccountState =
   { status: 'none' } | (ExistingAccount & { status: 'open' }) | (ExistingAccount & { status: 'closed' });
 
-const refuse = (code: string, detail: string): never => {
+/** Every code with which the account decider refuses a command (the 422/404 `code` of the API). */
+export const accountRefusals = [
+  'account-not-found',
+  'account-closed',
+  'account-exists',
+  'invalid-currency',
+  'invalid-amount',
+  'balance-limit-exceeded',
+  'insufficient-funds',
+  'nonzero-balance',
+] as const;
+export type AccountRefusal = (typeof accountRefusals)[number];
+
+const refuse = (code: AccountRefusal, detail: string): never => {
   throw new BusinessRuleViolation(code, detail);
 };
 

@@ -14,10 +14,10 @@ export interface Decider<Command, Event, State> {
  * A command refused by a business rule. `code` is stable and public (it becomes the `code` of the
  * 422 problem response); `detail` is for people.
  */
-export class BusinessRuleViolation extends Error {
+export class BusinessRuleViolation<Code extends string = string> extends Error {
   override readonly name = 'BusinessRuleViolation';
   constructor(
-    readonly code: string,
+    readonly code: Code,
     readonly detail: string,
   ) {
     super(detail);

@@ -39,7 +39,22 @@ export type TransferState =
   | (TransferTerms & { status: 'completed' })
   | (TransferTerms & { status: 'failed'; reason: string; refunded: boolean });
 
-const refuse = (code: string, detail: string): never => {
+/** Every code with which the transfer decider refuses a command. */
+export const transferRefusals = [
+  'same-account',
+  'currency-mismatch',
+  'account-not-found',
+  'account-closed',
+  'invalid-amount',
+  'insufficient-funds',
+  'transfer-exists',
+  'transfer-not-found',
+  'transfer-not-debited',
+  'transfer-completed',
+] as const;
+export type TransferRefusal = (typeof transferRefusals)[number];
+
+const refuse = (code: TransferRefusal, detail: string): never => {
   throw new BusinessRuleViolation(code, detail);
 };
 

@@ -1,5 +1,11 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import { BusinessRuleViolation } from '@tally/accounts-domain';
+import {
+  BusinessRuleViolation,
+  accountRefusals,
+  transferRefusals,
+  type AccountRefusal,
+  type TransferRefusal,
+} from '@tally/accounts-domain';
 import { ProblemException } from '@tally/http';
 import type { FastifyRequest } from 'fastify';
 import { catchError, type Observable } from 'rxjs';
@@ -23,6 +29,12 @@ export class CommandErrorsInterceptor implements NestInterceptor {
   }
 }
 
+/** Every refusal the deciders can give: each is a public `code`, answered 422 (or 404, below). */
+export type Refusal = AccountRefusal | TransferRefusal;
+const refusals = new Set<string>([...accountRefusals, ...transferRefusals]);
+const isRefusal = (error: unknown): error is BusinessRuleViolation<Refusal> =>
+  error instanceof BusinessRuleViolation && refusals.has(error.code);
+
 function toProblem(error: unknown, accountInPath: boolean): unknown {
   if (error instanceof VersionConflictError) {
     return new ProblemException(409, 'version-conflict', 'Version conflict', error.message, {
@@ -34,7 +46,8 @@ function toProblem(error: unknown, accountInPath: boolean): unknown {
     return new ProblemException(503, 'dependency-unavailable', 'Service unavailable', error.message);
   if (error instanceof CommandQueueFullError)
     return new ProblemException(503, 'overloaded', 'Service unavailable', error.message);
-  if (!(error instanceof BusinessRuleViolation)) return error;
+  // A refusal code no decider declares is a bug, not a client's mistake: it stays a 500.
+  if (!isRefusal(error)) return error;
   // The account named by the URL is a missing resource (404); one named in the body of a transfer
   // is a rule the request broke (422).
   if (error.code === 'account-not-found' && accountInPath)

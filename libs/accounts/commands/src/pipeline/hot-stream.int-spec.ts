@@ -240,7 +240,7 @@ describe('a batched append', () => {
       new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
     );
     expect((await other.run(stream, { type: 'DepositMoney', amount: 5 }, context)).version).toBe(2);
-    const locked = jest.spyOn(TransactionScope.prototype, 'run');
+    const locked = jest.spyOn(PostgresEventStore.prototype, 'exclusively');
     // Decided on the cached version 1, refused by the store, then decided again under the lock.
     expect((await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(3);
     expect(locked).toHaveBeenCalledTimes(1);
