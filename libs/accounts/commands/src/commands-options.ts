@@ -18,7 +18,8 @@ export interface CommandsOptions {
     deadlineMs: number;
     /**
      * After a lost race to another instance, a stream's turns take a per-stream advisory lock for a
-     * second (instances take turns) instead of re-deciding after every loss (false: retries only).
+     * second (instances take turns) instead of re-deciding after every loss. Off by default: with two
+     * instances on one hot account, retries alone did as well or better (bench/README.md).
      */
     lockWhenContended: boolean;
   };
@@ -38,6 +39,6 @@ export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
   stateCacheSize: 10_000,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
-  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000, lockWhenContended: true },
+  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000, lockWhenContended: false },
   transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

@@ -141,11 +141,11 @@ describe('a hot stream', () => {
   });
 });
 
-/** Two instances that only retry (no stream lock): slower under contention, but still never a 409. */
-describe('a hot stream on two instances that only retry lost races', () => {
-  const retriesOnly = { streams: { ...defaultCommandsOptions.streams, lockWhenContended: false } };
-  const a = new CommandTestApp('hot_stream_retry', retriesOnly);
-  const b = new CommandTestApp('hot_stream_retry', retriesOnly);
+/** Two instances that take the stream lock after a lost race (COMMAND_STREAM_LOCKS=true): no 409 either. */
+describe('a hot stream on two instances that lock it once contended', () => {
+  const locking = { streams: { ...defaultCommandsOptions.streams, lockWhenContended: true } };
+  const a = new CommandTestApp('hot_stream_lock', locking);
+  const b = new CommandTestApp('hot_stream_lock', locking);
   beforeAll(async () => {
     await a.start();
     await b.start(a.db);
@@ -232,20 +232,27 @@ describe('a batched append', () => {
   });
 
   it('goes on under the stream lock after losing a race to another instance, then takes turns', async () => {
-    const stream = await open(0); // cached by `pipeline` at version 1
-    const other = new CommandPipeline(
-      new TransactionScope(pool),
-      { snapshotEvery: 100, streams: defaultCommandsOptions.streams },
-      new StreamStateCache({ stateCacheSize: 100 }),
-      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+    // Two instances with COMMAND_STREAM_LOCKS=true.
+    const locking = { ...defaultCommandsOptions.streams, lockWhenContended: true };
+    const [mine, other] = [0, 1].map(
+      () =>
+        new CommandPipeline(
+          new TransactionScope(pool),
+          { snapshotEvery: 100, streams: locking },
+          new StreamStateCache({ stateCacheSize: 100 }),
+          new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+        ),
     );
+    const stream = accountStream(randomUUID());
+    const accountId = stream.streamId.replace('account-', '');
+    await mine.run(stream, { type: 'OpenAccount', accountId, ownerId: 'o', currency: 'EUR' }, context);
     expect((await other.run(stream, { type: 'DepositMoney', amount: 5 }, context)).version).toBe(2);
     const locked = jest.spyOn(PostgresEventStore.prototype, 'exclusively');
     // Decided on the cached version 1, refused by the store, then decided again under the lock.
-    expect((await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(3);
+    expect((await mine.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(3);
     expect(locked).toHaveBeenCalledTimes(1);
     // For a while, the stream's next turns take the lock at once (no doomed optimistic append).
-    expect((await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(4);
+    expect((await mine.run(stream, { type: 'DepositMoney', amount: 1 }, context)).version).toBe(4);
     expect(locked).toHaveBeenCalledTimes(2);
     expect((await other.run(stream, { type: 'WithdrawMoney', amount: 7 }, context)).version).toBe(5);
     const stored = await new PostgresEventStore(pool).readStream(stream.streamId);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventually } from '@tally/testing';
 import type { EventStore } from '../event-store';
 import {
   DuplicateEventError,
@@ -113,7 +114,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
         const all = await readAll(store, 2);
         if (all.filter((e) => e.streamId === a || e.streamId === b).length < 4) throw new Error('not yet');
         return all;
-      });
+      }, 15_000);
       const mine = seen.filter((e) => e.streamId === a || e.streamId === b);
       expect(mine.map((e) => `${e.streamId === a ? 'a' : 'b'}${e.streamVersion}`)).toEqual([
         'a1',
@@ -157,7 +158,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
         const all = await readAll(store);
         if (!all.some((e) => e.streamId === fast)) throw new Error('not yet');
         return all;
-      });
+      }, 15_000);
       const order = after.filter((e) => e.streamId === slow || e.streamId === fast).map((e) => e.streamId);
       expect(order).toEqual([slow, fast]); // once committed, read in its place: nothing skipped
     });
@@ -172,17 +173,5 @@ async function readAll(store: EventStore, page = 1_000) {
     if (events.length === 0) return seen;
     seen.push(...events);
     position = events[events.length - 1].position;
-  }
-}
-
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }
