@@ -32,6 +32,7 @@ export class QueryServiceModule {
           projector: accountReadModels.projector,
           projections: accountReadModels.projections,
           sessionTimeoutMs: config.sessionTimeoutMs,
+          partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
           databaseUrl: config.databaseUrl,
           consistency: config.consistency,
           backfill: {

@@ -21,6 +21,8 @@ export interface QueryServiceConfig {
   groupId: string;
   /** Time after which a crashed replica's partitions move to the others (Kafka's minimum is 6 s). */
   sessionTimeoutMs: number;
+  /** Partitions of one fetch applied together, in one transaction. */
+  partitionsConsumedConcurrently: number;
   /** Read-your-writes: how long a read with X-Consistency-Token waits by default, and at most. */
   consistency: { defaultTimeoutMs: number; maxTimeoutMs: number };
   /**
@@ -50,6 +52,10 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
     kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
     groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
     sessionTimeoutMs: settings.get('KAFKA_SESSION_TIMEOUT_MS').default('10000').asIntAtLeast(),
+    partitionsConsumedConcurrently: settings
+      .get('PROJECTION_PARTITIONS_CONCURRENTLY')
+      .default('12')
+      .asIntAtLeast(),
     consistency: {
       defaultTimeoutMs: settings.get('CONSISTENCY_DEFAULT_TIMEOUT_MS').default('2000').asIntPositive(),
       maxTimeoutMs: settings.get('CONSISTENCY_MAX_TIMEOUT_MS').default('10000').asIntPositive(),

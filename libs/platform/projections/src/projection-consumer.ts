@@ -1,6 +1,5 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/messaging';
-import { settingsFrom } from '@tally/settings';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
@@ -32,8 +31,8 @@ export interface ProjectionConsumerOptions {
    */
   maxMessagesPerTransaction?: number;
   /**
-   * Partitions of one fetch applied together, in one transaction (default
-   * PROJECTION_PARTITIONS_CONCURRENTLY, else 12, the topic's default partition count). Safe for
+   * Partitions of one fetch applied together, in one transaction (default 12, the topic's default
+   * partition count; the query service passes PROJECTION_PARTITIONS_CONCURRENTLY). Safe for
    * exactly-once: the stream positions are per stream, and each partition is applied in offset order.
    * With several brokers, fetches from different brokers are applied in concurrent transactions,
    * which never share a stream; shared rows (owner totals) are upserted in key order, so they wait
@@ -197,9 +196,7 @@ export class ProjectionConsumer {
       eachBatchAutoResolve: false,
       // Committed by `offsets`, in the background: the next fetch does not wait for the broker.
       autoCommit: false,
-      partitionsConsumedConcurrently:
-        this.options.partitionsConsumedConcurrently ??
-        settingsFrom(process.env).get('PROJECTION_PARTITIONS_CONCURRENTLY').default('12').asIntAtLeast(),
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 12,
       eachBatch: (payload) => this.fetches.add(payload),
     });
     this.running = true;

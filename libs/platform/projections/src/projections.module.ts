@@ -28,6 +28,8 @@ export interface ProjectionsModuleOptions {
   projector: string;
   projections: () => Projection[];
   sessionTimeoutMs: number;
+  /** Partitions of one fetch applied together, in one transaction (see ProjectionConsumerOptions). */
+  partitionsConsumedConcurrently?: number;
   /** The read database, for the LISTEN connection that wakes reads waiting on a consistency token. */
   databaseUrl: string;
   consistency: ConsistencySettings;
@@ -74,6 +76,7 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
       dataSource,
       projections: options.projections(),
       sessionTimeoutMs: options.sessionTimeoutMs,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       logger: nestLogger('ProjectionConsumer'),
       onFatal: (error) => {
         new Logger('ProjectionConsumer').fatal({ err: error }, 'projection consumer stopped; exiting');
