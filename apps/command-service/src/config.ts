@@ -76,7 +76,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
         total: settings.get('COMMAND_QUEUE_TOTAL').default('10000').asIntAtLeast(),
         batch: settings.get('COMMAND_BATCH_SIZE').default('500').asIntAtLeast(),
         deadlineMs: settings.get('COMMAND_DEADLINE_MS').default('5000').asIntAtLeast(),
-        lockWhenContended: settings.get('COMMAND_STREAM_LOCKS').default('false').asBool(),
+        lockWhenContended: settings.get('COMMAND_STREAM_LOCKS').default('true').asBool(),
       },
       transfers: {
         enabled: settings.get('TRANSFERS_ENABLED').default('true').asBool(),

@@ -39,6 +39,6 @@ export const defaultCommandsOptions: CommandsOptions = {
   snapshotEvery: 100,
   stateCacheSize: 10_000,
   idempotencyKeyTtlSeconds: 24 * 60 * 60,
-  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000, lockWhenContended: false },
+  streams: { perStream: 1_000, total: 10_000, batch: 500, deadlineMs: 5_000, lockWhenContended: true },
   transfers: { enabled: true, sweepIntervalMs: 1_000, concurrency: 16 },
 };

@@ -19,8 +19,10 @@ const countBy = (statuses: number[]) =>
 
 /** Many clients on one account, through the HTTP stack of two instances on one database. */
 describe('a hot stream', () => {
-  const a = new CommandTestApp('hot_stream');
-  const b = new CommandTestApp('hot_stream');
+  // Retries only (COMMAND_STREAM_LOCKS=false): the lock, the default, has its own tests below.
+  const retrying = { streams: { ...defaultCommandsOptions.streams, lockWhenContended: false } };
+  const a = new CommandTestApp('hot_stream', retrying);
+  const b = new CommandTestApp('hot_stream', retrying);
   const balanceOf = async (id: string) =>
     (
       await a.query(
