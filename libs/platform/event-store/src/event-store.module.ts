@@ -7,13 +7,20 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { KAFKA, KAFKA_SETTINGS, KafkaEventPublisher, nestLogger, type KafkaSettings } from '@tally/messaging';
+import {
+  KAFKA,
+  KAFKA_SETTINGS,
+  KafkaEventPublisher,
+  REPUBLISH_FIX,
+  nestLogger,
+  type KafkaSettings,
+} from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from './event-store';
 import { AppendSignal, type GroupCommitOptions } from './group-commit';
 import { PostgresEventStore } from './postgres-event-store';
-import { OutboxRelay, REPUBLISH_FIX } from './relay/outbox-relay';
+import { OutboxRelay } from './relay/outbox-relay';
 import { registerRelayMetrics } from './relay/relay-metrics';
 import { TransactionScope } from './transaction-scope';
 

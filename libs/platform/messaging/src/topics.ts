@@ -247,3 +247,9 @@ async function hasAllLeaders(admin: Admin, topic: string): Promise<boolean> {
 }
 
 export const deadLetterTopicOf = (topic: string): string => `${topic}.dead-letter`;
+
+/**
+ * What an operator runs when the topic lost events the store still has (deleted, recreated, truncated):
+ * named by the relay and the read side alike in readiness details and log lines.
+ */
+export const REPUBLISH_FIX = 'npm run republish -- --from start';

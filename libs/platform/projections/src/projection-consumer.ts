@@ -1,5 +1,5 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
-import { DeadLetterPublisher, type DeadLetter, type KafkaLogger } from '@tally/messaging';
+import { DeadLetterPublisher, REPUBLISH_FIX, type DeadLetter, type KafkaLogger } from '@tally/messaging';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
@@ -7,7 +7,7 @@ import { AppliedOffsets } from './applied-offsets';
 import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
 import { projectionMetrics } from './projection-metrics';
-import { REPUBLISH_FIX, TopicHistoryWatch, type HistoryLoss } from './topic-history';
+import { TopicHistoryWatch, type HistoryLoss } from './topic-history';
 
 export interface ProjectionConsumerOptions {
   kafka: Kafka;

@@ -1,9 +1,8 @@
-import type { KafkaLogger } from '@tally/messaging';
+import { REPUBLISH_FIX, type KafkaLogger } from '@tally/messaging';
 import type { Admin } from 'kafkajs';
 import { Counter, register } from 'prom-client';
 
 /** The command that refills the topic from the event store (named in logs and readiness). */
-export const REPUBLISH_FIX = 'npm run republish -- --from start';
 
 export interface HistoryLoss {
   partition: number;

@@ -1,4 +1,5 @@
 import { EventLog, type PublicationBatch } from '@tally/event-log';
+import { REPUBLISH_FIX } from '@tally/messaging';
 import type { Client, Pool } from 'pg';
 import { LeaderLoop, type LeaderTerm } from '../leadership/leader-loop';
 import type { AppendSignal } from '../group-commit';
@@ -32,9 +33,6 @@ const withTimeout = <T>(work: Promise<T>, ms: number): Promise<T> => {
     }),
   ]).finally(() => clearTimeout(timer));
 };
-
-/** The command that repairs a topic that lost events (named in logs and readiness). */
-export const REPUBLISH_FIX = 'npm run republish -- --from start';
 
 export interface OutboxRelayOptions {
   connectionString: string;
