@@ -39,28 +39,46 @@ export type TransferState =
   | (TransferTerms & { status: 'completed' })
   | (TransferTerms & { status: 'failed'; reason: string; refunded: boolean });
 
-/** Every code with which the transfer decider refuses a command. */
-export const transferRefusals = [
-  'same-account',
-  'currency-mismatch',
-  'account-not-found',
-  'account-closed',
-  'invalid-amount',
-  'insufficient-funds',
-  'transfer-exists',
-  'transfer-not-found',
-  'transfer-not-debited',
-  'transfer-completed',
-] as const;
-export type TransferRefusal = (typeof transferRefusals)[number];
+/**
+ * The codes with which the transfer decider refuses each command: the one list the error mapping and
+ * the OpenAPI document are derived from (see `accountRefusalsOf`). `decide` can refuse a command only
+ * with the codes listed for it.
+ */
+export const transferRefusalsOf = {
+  RequestTransfer: [
+    'transfer-exists',
+    'invalid-amount',
+    'same-account',
+    'account-not-found',
+    'account-closed',
+    'currency-mismatch',
+    'insufficient-funds',
+  ],
+  RecordSourceDebited: ['transfer-not-found'],
+  CompleteTransfer: ['transfer-not-found', 'transfer-not-debited'],
+  FailTransfer: ['transfer-not-found', 'transfer-completed'],
+} as const satisfies Record<TransferCommand['type'], readonly string[]>;
 
-const refuse = (code: TransferRefusal, detail: string): never => {
+/** The codes with which the transfer decider may refuse a command of this type. */
+export type TransferRefusalOf<Type extends TransferCommand['type']> =
+  (typeof transferRefusalsOf)[Type][number];
+/** Every code with which the transfer decider refuses a command. */
+export type TransferRefusal = TransferRefusalOf<TransferCommand['type']>;
+export const transferRefusals: readonly TransferRefusal[] = [
+  ...new Set(Object.values(transferRefusalsOf).flat()),
+];
+
+type Refuse<Code extends TransferRefusal> = (code: Code, detail: string) => never;
+const violation = (code: TransferRefusal, detail: string): never => {
   throw new BusinessRuleViolation(code, detail);
 };
+/** The `refuse` of one command's branch: it accepts only the codes listed for that command. */
+const refusing = <C extends TransferCommand>(_command: C): Refuse<TransferRefusalOf<C['type']>> => violation;
 
 function requireUsable(
   account: AccountState,
   role: 'source' | 'target',
+  refuse: Refuse<'account-not-found' | 'account-closed'>,
 ): asserts account is AccountState & {
   status: 'open';
 } {
@@ -69,13 +87,14 @@ function requireUsable(
 }
 
 function decideRequest(command: Extract<TransferCommand, { type: 'RequestTransfer' }>, state: TransferState) {
+  const refuse = refusing(command);
   if (state.status !== 'none') refuse('transfer-exists', 'The transfer already exists.');
   if (!isValidAmount(command.amount)) refuse('invalid-amount', 'The amount must be a positive integer.');
   if (command.fromAccountId === command.toAccountId)
     refuse('same-account', 'A transfer needs two different accounts.');
   const { source, target } = command;
-  requireUsable(source, 'source');
-  requireUsable(target, 'target');
+  requireUsable(source, 'source', refuse);
+  requireUsable(target, 'target', refuse);
   if (source.currency !== target.currency)
     refuse('currency-mismatch', `The source holds ${source.currency}, the target ${target.currency}.`);
   if (source.balance < command.amount)
@@ -107,21 +126,27 @@ export const transferDecider: Decider<TransferCommand, TransferEvent, TransferSt
 
   decide(command, state) {
     if (command.type === 'RequestTransfer') return decideRequest(command, state);
-    if (state.status === 'none') return refuse('transfer-not-found', 'The transfer does not exist.');
+    // Every later step refuses a transfer that was never requested.
+    if (state.status === 'none')
+      return refusing(command)('transfer-not-found', 'The transfer does not exist.');
     switch (command.type) {
       case 'RecordSourceDebited':
         if (state.status !== 'requested') return [];
         return [{ type: TransferEventType.SourceDebited, data: {} }];
-      case 'CompleteTransfer':
+      case 'CompleteTransfer': {
+        const refuse = refusing(command);
         if (state.status === 'completed') return [];
         if (state.status !== 'debited') refuse('transfer-not-debited', `The transfer is ${state.status}.`);
         return [{ type: TransferEventType.Completed, data: {} }];
-      case 'FailTransfer':
+      }
+      case 'FailTransfer': {
+        const refuse = refusing(command);
         if (state.status === 'failed') return [];
         if (state.status === 'completed') refuse('transfer-completed', 'The transfer already completed.');
         return [
           { type: TransferEventType.Failed, data: { reason: command.reason, refunded: command.refunded } },
         ];
+      }
     }
   },
 };

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
+import { accountRefusalsOf } from '@tally/accounts-domain';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe, accountInPath } from '../http/account-id.pipe';
@@ -36,7 +37,7 @@ export class CloseAccountHttp {
       },
     },
     existingAccount: true,
-    problems: { 422: ['nonzero-balance'] },
+    refusals: accountRefusalsOf.CloseAccount,
   })
   async close(
     @Param('id', AccountIdPipe) accountId: string,

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { isValidAmount } from '@tally/accounts-domain';
+import { accountRefusalsOf, isValidAmount } from '@tally/accounts-domain';
 import { IsOptional, Matches } from 'class-validator';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -54,7 +54,7 @@ export class DepositMoneyHttp {
       },
     },
     existingAccount: true,
-    problems: { 422: ['invalid-amount', 'balance-limit-exceeded'] },
+    refusals: accountRefusalsOf.DepositMoney,
   })
   @ApiBody({ type: DepositMoneyBody })
   async deposit(

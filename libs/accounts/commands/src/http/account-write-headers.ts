@@ -1,6 +1,7 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiResponse, type HeaderObject } from '@nestjs/swagger';
 import { ApiProblems, type ProblemsByStatus } from '@tally/http';
+import { refusalProblems, type Refusal } from './refusal-problems';
 
 interface WriteRouteDocs {
   summary: string;
@@ -12,7 +13,12 @@ interface WriteRouteDocs {
   /** The answer carries the new version as ETag (every account write), and Location (a new account). */
   etag?: boolean;
   location?: boolean;
-  /** The route's own problems (its business rules); the ones every write shares are added. */
+  /**
+   * The refusals of the route's command, from its decider (`accountRefusalsOf.DepositMoney`, …):
+   * documented as 404 or 422 by the status the error mapping answers them with.
+   */
+  refusals: readonly Refusal[];
+  /** The route's own problems besides its command's refusals; the ones every write shares are added. */
   problems?: ProblemsByStatus;
 }
 
@@ -39,18 +45,18 @@ const everyWrite: ProblemsByStatus = {
   503: ['overloaded'],
 };
 
+/** If-Match, and someone else's account, answered exactly like a missing one (`ownerOnly`). */
 const onExistingAccount: ProblemsByStatus = {
   400: ['invalid-if-match'],
   404: ['account-not-found'],
   409: ['version-conflict'],
-  422: ['account-closed'],
 };
 
 /**
  * Everything the OpenAPI document says about a write route, in one decorator (one, because a status's
  * problems must be documented in one piece): summary, success answer and its headers, If-Match for a
- * command on an existing account, and the problems of the route, of every write and of an existing
- * account.
+ * command on an existing account, and the problems of the route's command (its decider's refusals), of
+ * the route itself, of every write and of an existing account.
  */
 export const WriteRoute = ({
   summary,
@@ -59,6 +65,7 @@ export const WriteRoute = ({
   existingAccount = false,
   etag = true,
   location = false,
+  refusals,
   problems = {},
 }: WriteRouteDocs) =>
   applyDecorators(
@@ -85,5 +92,10 @@ export const WriteRoute = ({
           }),
         ]
       : []),
-    ApiProblems(everyWrite, existingAccount ? onExistingAccount : {}, problems),
+    ApiProblems(
+      everyWrite,
+      existingAccount ? onExistingAccount : {},
+      refusalProblems(refusals, existingAccount),
+      problems,
+    ),
   );

@@ -1,11 +1,5 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import {
-  BusinessRuleViolation,
-  accountRefusals,
-  transferRefusals,
-  type AccountRefusal,
-  type TransferRefusal,
-} from '@tally/accounts-domain';
+import { BusinessRuleViolation } from '@tally/accounts-domain';
 import { ProblemException } from '@tally/http';
 import type { FastifyRequest } from 'fastify';
 import { catchError, type Observable } from 'rxjs';
@@ -14,6 +8,7 @@ import {
   StreamContendedError,
   VersionConflictError,
 } from '../pipeline/pipeline-errors';
+import { isRefusal, refusalStatus, type Refusal } from './refusal-problems';
 
 /** Maps refusals of the domain and of the store onto the public problem codes. */
 @Injectable()
@@ -29,11 +24,8 @@ export class CommandErrorsInterceptor implements NestInterceptor {
   }
 }
 
-/** Every refusal the deciders can give: each is a public `code`, answered 422 (or 404, below). */
-export type Refusal = AccountRefusal | TransferRefusal;
-const refusals = new Set<string>([...accountRefusals, ...transferRefusals]);
-const isRefusal = (error: unknown): error is BusinessRuleViolation<Refusal> =>
-  error instanceof BusinessRuleViolation && refusals.has(error.code);
+const isDeclaredRefusal = (error: unknown): error is BusinessRuleViolation<Refusal> =>
+  error instanceof BusinessRuleViolation && isRefusal(error.code);
 
 function toProblem(error: unknown, accountInPath: boolean): unknown {
   if (error instanceof VersionConflictError) {
@@ -47,10 +39,9 @@ function toProblem(error: unknown, accountInPath: boolean): unknown {
   if (error instanceof CommandQueueFullError)
     return new ProblemException(503, 'overloaded', 'Service unavailable', error.message);
   // A refusal code no decider declares is a bug, not a client's mistake: it stays a 500.
-  if (!isRefusal(error)) return error;
-  // The account named by the URL is a missing resource (404); one named in the body of a transfer
-  // is a rule the request broke (422).
-  if (error.code === 'account-not-found' && accountInPath)
-    return new ProblemException(404, error.code, 'Not found', error.detail);
-  return new ProblemException(422, error.code, 'Business rule violated', error.detail);
+  if (!isDeclaredRefusal(error)) return error;
+  // The same status the route's OpenAPI entry documents the code under (`refusalProblems`).
+  return refusalStatus(error.code, accountInPath) === 404
+    ? new ProblemException(404, error.code, 'Not found', error.detail)
+    : new ProblemException(422, error.code, 'Business rule violated', error.detail);
 }

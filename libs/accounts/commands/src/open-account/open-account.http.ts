@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { accountRefusalsOf } from '@tally/accounts-domain';
 import { IsISO4217CurrencyCode, IsString, Length, Matches } from 'class-validator';
 import { ProblemException, RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
 import { WriteRoute } from '../http/account-write-headers';
@@ -55,7 +56,8 @@ export class OpenAccountHttp {
       },
     },
     location: true,
-    problems: { 403: ['owner-mismatch'], 422: ['invalid-currency', 'account-exists'] },
+    refusals: accountRefusalsOf.OpenAccount,
+    problems: { 403: ['owner-mismatch'] },
   })
   async open(
     @Body() body: OpenAccountBody,

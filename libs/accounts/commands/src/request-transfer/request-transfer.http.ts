@@ -3,6 +3,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
+import { transferRefusalsOf } from '@tally/accounts-domain';
 import { RequireScope, Scope, mayAccess, principalOf } from '@tally/http';
 import { WriteRoute } from '../http/account-write-headers';
 import type { FastifyRequest } from 'fastify';
@@ -11,6 +12,7 @@ import { accountNotVisible, commandContextOf } from '../http/request-context';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { JsonObjectBody } from '../http/json-object-body';
 import { MoneyAmountBody } from '../http/money-amount.dto';
+import { refusalsExcept } from '../http/refusal-problems';
 import { RequestTransfer } from './request-transfer.handler';
 
 export class RequestTransferBody extends MoneyAmountBody {
@@ -57,16 +59,8 @@ export class RequestTransferHttp {
       },
     },
     etag: false,
-    problems: {
-      422: [
-        'same-account',
-        'currency-mismatch',
-        'account-not-found',
-        'account-closed',
-        'insufficient-funds',
-        'invalid-amount',
-      ],
-    },
+    // The service, not the client, picks the new transfer's id: it never exists yet.
+    refusals: refusalsExcept(transferRefusalsOf.RequestTransfer, 'transfer-exists'),
   })
   async request(
     @Body() body: RequestTransferBody,

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { accountRefusalsOf } from '@tally/accounts-domain';
 import { RequireScope, Scope } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccountIdPipe, accountInPath } from '../http/account-id.pipe';
@@ -38,7 +39,7 @@ export class WithdrawMoneyHttp {
       },
     },
     existingAccount: true,
-    problems: { 422: ['invalid-amount', 'insufficient-funds'] },
+    refusals: accountRefusalsOf.WithdrawMoney,
   })
   @ApiBody({ type: MoneyAmountBody })
   async withdraw(
