@@ -1,6 +1,7 @@
 import {
   CreateParkedEvents1764316800110,
   CreateProjectionCatalog1764316800120,
+  CreateProjectionProgress1764316800130,
   CreateStreamPositions1764316800100,
 } from '@tally/projections';
 import { AccountAccess } from './access';
@@ -24,6 +25,7 @@ export const accountReadModels = {
     CreateStreamPositions1764316800100,
     CreateParkedEvents1764316800110,
     CreateProjectionCatalog1764316800120,
+    CreateProjectionProgress1764316800130,
     ...slices.flatMap((slice) => slice.migrations),
     // Grants on every table: last, whatever the slices add.
     LeastPrivilegeRole1764316800900,

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@tally/contracts';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Projection } from './projection';
 import { type Selection, selectNewEvents } from './select-new-events';
 import { lockStreamPositions, parkEvents, saveStreamPositions, takeParkedEvents } from './stream-positions';
@@ -15,9 +15,14 @@ export async function applyInOneTransaction(
   projector: string,
   projections: Projection[],
   events: EventEnvelope[],
+  /** More writes that must commit with these events (the consumer's partition progress). */
+  alongside?: (tx: EntityManager) => Promise<void>,
 ): Promise<Selection<EventEnvelope>> {
-  if (events.length === 0) return { fresh: [], advanced: new Map(), parked: [] };
+  const none = { fresh: [], advanced: new Map(), parked: [] };
+  if (events.length === 0 && !alongside) return none;
   return dataSource.transaction(async (tx) => {
+    await alongside?.(tx);
+    if (events.length === 0) return none;
     const streamIds = [...new Set(events.map((event) => event.streamId))];
     const positions = await lockStreamPositions(tx, projector, streamIds);
     const waiting = await takeParkedEvents(tx, projector, streamIds);

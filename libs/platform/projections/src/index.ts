@@ -15,3 +15,5 @@ export * from './migrations/1764316800100-create-stream-positions';
 export * from './migrations/1764316800110-create-parked-events';
 export * from './backfill/store-backfill';
 export * from './migrations/1764316800120-create-projection-catalog';
+export * from './migrations/1764316800130-create-projection-progress';
+export * from './partition-progress';

@@ -6,6 +6,7 @@ import type { Projection } from './projection';
 import { AppliedOffsets } from './applied-offsets';
 import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
+import { savePartitionProgress, type PartitionProgress } from './partition-progress';
 import { projectionMetrics } from './projection-metrics';
 import { TopicHistoryWatch, type HistoryLoss } from './topic-history';
 
@@ -43,6 +44,11 @@ export interface ProjectionConsumerOptions {
   offsetCommitIntervalMs?: number;
   /** Called after every committed chunk (rebuild progress bars). */
   onChunk?(progress: ChunkProgress): void;
+  /**
+   * Record each chunk's partition progress in `projection_progress`, in its transaction (default
+   * true). A rebuild, whose tables live in a shadow schema without that table, turns it off.
+   */
+  recordProgress?: boolean;
 }
 
 export interface ChunkProgress {
@@ -298,16 +304,21 @@ export class ProjectionConsumer {
     const decoded: EventEnvelope[] = [];
     const letters: DeadLetter[] = [];
     const partitionOf = new Map<string, number>();
+    const progress: PartitionProgress[] = [];
     for (const { partition, messages } of slices) {
+      let newestEventAt: string | null = null;
       for (const message of messages) {
         try {
           const event = decodeEvent(message.value);
           decoded.push(event);
           partitionOf.set(event.streamId, partition);
+          newestEventAt = event.occurredAt;
         } catch (error) {
           letters.push({ topic, partition, message, error: error as Error });
         }
       }
+      const nextOffset = BigInt(messages[messages.length - 1].offset) + 1n;
+      progress.push({ partition, nextOffset, newestEventAt });
     }
     // Published before the transaction: a crash in between dead-letters the message twice on replay
     // (at least once), which a re-drive tolerates because application is idempotent.
@@ -319,7 +330,7 @@ export class ProjectionConsumer {
         'dead-lettered',
       );
     }
-    const { fresh, parked } = await this.applyInOneTransaction(decoded);
+    const { fresh, parked } = await this.applyInOneTransaction(decoded, progress);
     if (parked > 0) {
       this.metrics.parked.inc({ group: this.options.groupId, topic }, parked);
       this.options.logger.warn({ count: parked }, 'events ahead of their stream parked');
@@ -334,10 +345,21 @@ export class ProjectionConsumer {
 
   private async applyInOneTransaction(
     events: EventEnvelope[],
+    progress: PartitionProgress[],
   ): Promise<{ fresh: EventEnvelope[]; parked: number }> {
-    if (events.length === 0) return { fresh: [], parked: 0 };
-    const { dataSource, projector, projections } = this.options;
-    const selection = await applyInOneTransaction(dataSource, projector, projections, events);
+    const { dataSource, projector, projections, groupId, topic } = this.options;
+    const record = this.options.recordProgress ?? true;
+    if (events.length === 0 && !record) return { fresh: [], parked: 0 };
+    // In partition order: two replicas briefly sharing partitions during a rebalance lock the rows
+    // in the same order.
+    const sorted = [...progress].sort((a, b) => a.partition - b.partition);
+    const selection = await applyInOneTransaction(
+      dataSource,
+      projector,
+      projections,
+      events,
+      record ? (tx) => savePartitionProgress(tx, groupId, topic, sorted) : undefined,
+    );
     this.applied += selection.fresh.length;
     this.metrics.applied.inc(
       { group: this.options.groupId, topic: this.options.topic },

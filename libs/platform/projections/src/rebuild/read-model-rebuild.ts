@@ -279,6 +279,8 @@ export class ReadModelRebuild {
       maxMessagesPerTransaction: 2_000,
       onFatal: (error) => (this.fatal = error),
       onChunk: this.progressed,
+      // The shadow schema has no projection_progress: the overview follows the live groups only.
+      recordProgress: false,
     });
     await this.consumer.start();
     this.report('catching-up');
