@@ -4,7 +4,7 @@
 // or an edit, instead of failing with "module not found" or running stale code).
 // Tally runs on Node 24: on an older Node, run this script again under Node 24 (scripts/node-runtime.js).
 if (require('./node-runtime').handedToNode24(__filename)) return;
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -35,5 +35,9 @@ if (!helpOnly && built < sources()) {
   });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const run = spawnSync(process.execPath, [target, ...args], { stdio: 'inherit' });
-process.exit(run.status ?? 1);
+const child = spawn(process.execPath, [target, ...args], { stdio: 'inherit' });
+// A tool cleans up when interrupted (a rebuild drops its shadow schema): hand SIGINT and SIGTERM on
+// and wait for it, rather than dying first. On a terminal it gets Ctrl-C directly as well; the tools
+// take a repeat within a moment as the same request.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));

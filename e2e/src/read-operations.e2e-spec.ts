@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,25 @@ async function snapshotOf(url: string) {
     return await readModelSnapshot(async (sql) => (await client.query(sql)).rows);
   } finally {
     await client.end();
+  }
+}
+
+/** Consumer groups on the test broker whose id ends with `suffix`. */
+async function groupsNamed(suffix: string): Promise<string[]> {
+  const admin = createKafka(
+    {
+      brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+      clientId: 'e2e',
+      topic: '',
+      partitions: 1,
+    },
+    { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  ).admin();
+  await admin.connect();
+  try {
+    return (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.endsWith(suffix));
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -68,7 +87,21 @@ describe('read-side operations from the command line', () => {
     reading = false;
     await reader;
 
-    expect(stdout).toMatch(/events applied from \d+ (events|messages) read in [\d.]+ s; swapped in/);
+    // Not a terminal: JSON lines, progress then the outcome.
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.at(-1)).toMatchObject({
+      type: 'result',
+      state: 'succeeded',
+      result: { retiredSchema: null },
+    });
+    expect(lines.at(-1).result.applied).toBeGreaterThanOrEqual(88);
+    expect(lines.slice(0, -1).every((line) => line.type === 'progress')).toBe(true);
+    expect(lines.map((line) => line.phase ?? line.progress.phase)).toEqual(
+      expect.arrayContaining(['replaying', 'swapping', 'done']),
+    );
     expect(failures).toEqual([]);
     expect(answers.length).toBeGreaterThan(5);
     expect(new Set(answers)).toEqual(new Set([800]));
@@ -81,6 +114,52 @@ describe('read-side operations from the command line', () => {
           .balance,
       ).toBe(105),
     );
+  });
+
+  it('cancels a rebuild on SIGINT: no shadow schema, no consumer group, live tables unchanged', async () => {
+    const db = new Client({ connectionString: system.readDb.url });
+    await db.connect();
+    try {
+      // A stream the live tables hold further than any event: the rebuild keeps trying to swap
+      // (shadow schema and catch-up group both in place) until interrupted.
+      await db.query(
+        `INSERT INTO stream_positions (projector, stream_id, version) VALUES ('accounts', 'account-sigint', 9)`,
+      );
+      const before = await snapshotOf(system.readDb.url);
+      const child = spawn(process.execPath, [cli('rebuild')], { env: { ...process.env, ...system.env } });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const lines = () =>
+        stdout
+          .split('\n')
+          .filter((line) => line.trim())
+          .map((line) => JSON.parse(line));
+      const id = await eventually(async () => {
+        const swapping = lines().find((line) => line.phase === 'swapping' && line.done > 0);
+        expect(swapping).toBeDefined();
+        const schemas = await db.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1`, [
+          `rebuild_${swapping.id}`,
+        ]);
+        expect(schemas.rows).toHaveLength(1);
+        expect(await groupsNamed(`-rebuild-${swapping.id}`)).toHaveLength(1);
+        return swapping.id as string;
+      }, 60_000);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain(`cancelling: dropping schema rebuild_${id}`);
+      expect(lines().at(-1)).toMatchObject({ type: 'result', id, state: 'cancelled', result: null });
+      expect(
+        (await db.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%'`)).rows,
+      ).toEqual([]);
+      expect(await groupsNamed(`-rebuild-${id}`)).toEqual([]);
+      expect(await snapshotOf(system.readDb.url)).toEqual(before);
+    } finally {
+      await db.query(`DELETE FROM stream_positions WHERE stream_id = 'account-sigint'`);
+      await db.end();
+    }
   });
 
   it('lists a dead letter and re-drives it fixed', async () => {
@@ -111,12 +190,26 @@ describe('read-side operations from the command line', () => {
     ]);
     const env = { ...process.env, ...system.env };
     const listed = await eventually(async () => {
-      const { stdout } = await run(process.execPath, [cli('dead-letters'), 'list'], { env });
-      expect(stdout).toContain('1 dead letter(s)');
+      const { stdout } = await run(
+        process.execPath,
+        [cli('dead-letters'), 'list', '--unhandled', '--error', 'positive', '--key', accountId],
+        { env },
+      );
+      expect(stdout).toContain('1 of 1 matching');
       return stdout;
     });
     expect(listed).toContain('amount must be a positive safe integer');
     const id = listed.split('\t')[0];
+    const shown = JSON.parse(
+      (await run(process.execPath, [cli('dead-letters'), 'show', id, '--json'], { env })).stdout,
+    );
+    expect(shown).toMatchObject({
+      id,
+      key: event.streamId,
+      mark: null,
+      error: expect.stringContaining('amount'),
+    });
+    expect(JSON.parse(shown.value).data.amount).toBe(-42);
     const fixed = path.join(tmpdir(), `fixed-${accountId}.json`);
     writeFileSync(fixed, encodeEvent(event));
     const { stdout } = await run(
@@ -127,6 +220,22 @@ describe('read-side operations from the command line', () => {
       },
     );
     expect(stdout).toContain(`re-drove ${id}`);
+    const handled = JSON.parse(
+      (await run(process.execPath, [cli('dead-letters'), 'list', '--handled', '--json'], { env })).stdout,
+    );
+    expect(handled.items).toMatchObject([{ id, mark: { state: 'redriven' } }]);
+    const unhandled = await run(process.execPath, [cli('dead-letters'), 'list', '--unhandled'], { env });
+    expect(unhandled.stdout).toContain('0 of 0 matching');
+    // Clear errors and exit codes: no such letter 3, bad usage 2.
+    await expect(
+      run(process.execPath, [cli('dead-letters'), 'show', '0:999999'], { env }),
+    ).rejects.toMatchObject({
+      code: 3,
+      stderr: expect.stringContaining('no dead letter 0:999999'),
+    });
+    await expect(
+      run(process.execPath, [cli('dead-letters'), 'list', '--limit', '0'], { env }),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('limit must be') });
     await eventually(async () => {
       const ledger = await fetch(`${system.query.url}/accounts/${accountId}/ledger`, auth()).then(
         (r) => r.json() as Promise<any>,

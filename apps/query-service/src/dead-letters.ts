@@ -1,49 +1,190 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createKafka, deadLetterTopicOf, listDeadLetters, redriveDeadLetter } from '@tally/messaging';
+import { UnknownDeadLetterError, createKafka, parseDeadLetterId } from '@tally/messaging';
+import {
+  DeadLetterDesk,
+  selectionProblems,
+  type DeadLetterFilter,
+  type DeadLetterPaging,
+  type DeadLetterView,
+} from '@tally/projections';
+import { Pool } from 'pg';
 import { stderrLogger } from './cli-support';
 import { loadConfig } from './config';
 
-const usage = `Usage: npm run dead-letters -- list [--json]
-       npm run dead-letters -- redrive <partition>:<offset> [--value-file fixed.json]
+const usage = `Usage: npm run dead-letters -- list [filters] [--limit 50] [--after <id>] [--json]
+       npm run dead-letters -- show <id> [--json]
+       npm run dead-letters -- redrive <id> [--value-file fixed.json] [--note text]
+       npm run dead-letters -- redrive --all [filters] [--note text]
+       npm run dead-letters -- handled <id> [--note text]
 
-list     every message in <KAFKA_TOPIC>.dead-letter: its id, where it came from, when and why it failed.
-redrive  publishes one back to its original topic with its key (so to its stream's partition), as it was
-         (after a code fix) or with the corrected event in --value-file. Re-driving twice is harmless.`;
+The messages in <KAFKA_TOPIC>.dead-letter; <id> is <partition>:<offset> there. Pages follow the ids:
+--after takes the last id of the previous page (list prints the next one).
+redrive  publishes a letter back to its original topic with its key (so to its stream's partition), as it
+         was (after a code fix) or with the corrected event in --value-file; --all: every unhandled letter
+         matching the filters. Re-driving twice is harmless. A re-driven letter counts as handled.
+handled  records that a letter needs nothing more (kept in the read database, with --by and --note).
+Filters: --partition <n> (of the event topic it came from), --error <text>, --key <text> (stream id),
+         --from <ISO time> --to <ISO time> (when it failed), --unhandled or --handled.
+--by     who acts (default: the operating-system user).
+Exit code 0 done, 1 failed (broker, database), 2 bad usage, 3 no such dead letter.`;
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, 'value-file': { type: 'string' }, help: { type: 'boolean' } },
-  });
-  const [command, id] = positionals;
-  if (values.help || !command) return console.log(usage);
-  const config = loadConfig();
-  const kafka = createKafka(config.kafka, stderrLogger);
-  const topic = config.kafka.topic;
-  if (command === 'list') {
-    const letters = await listDeadLetters(kafka, topic);
-    if (values.json) return console.log(JSON.stringify(letters, null, 2));
-    for (const l of letters)
-      console.log(
-        `${l.id}\tfrom ${l.originalTopic}/${l.originalPartition}@${l.originalOffset}\t${l.failedAt}\t` +
-          `key=${l.key ?? '-'}\t${l.error}`,
-      );
-    return console.log(`${letters.length} dead letter(s) in ${deadLetterTopicOf(topic)}`);
-  }
-  if (command === 'redrive' && id && /^\d+:\d+$/.test(id)) {
-    const value = values['value-file'] ? readFileSync(values['value-file'], 'utf8').trim() : undefined;
-    const letter = await redriveDeadLetter(kafka, topic, id, value);
-    return console.log(
-      `re-drove ${id} (originally ${letter.originalTopic}/${letter.originalPartition}@${letter.originalOffset}) ` +
-        `to ${letter.originalTopic || topic}${value ? ' with the corrected value' : ''}`,
-    );
-  }
-  console.error(usage);
-  process.exitCode = 2;
+class UsageError extends Error {}
+
+const options = {
+  json: { type: 'boolean' },
+  'value-file': { type: 'string' },
+  note: { type: 'string' },
+  by: { type: 'string' },
+  all: { type: 'boolean' },
+  partition: { type: 'string' },
+  error: { type: 'string' },
+  key: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  unhandled: { type: 'boolean' },
+  handled: { type: 'boolean' },
+  limit: { type: 'string' },
+  after: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+function filterOf(values: Values): DeadLetterFilter {
+  if (values.unhandled && values.handled)
+    throw new UsageError('--unhandled and --handled exclude each other');
+  const partition = values.partition;
+  if (partition !== undefined && !/^\d+$/.test(partition))
+    throw new UsageError('--partition must be a whole number, 0 or more');
+  return {
+    originalPartition: partition === undefined ? undefined : Number(partition),
+    error: values.error,
+    key: values.key,
+    failedFrom: values.from === undefined ? undefined : new Date(values.from),
+    failedTo: values.to === undefined ? undefined : new Date(values.to),
+    state: values.unhandled ? 'unhandled' : values.handled ? 'handled' : 'all',
+  };
 }
 
+function pagingOf(values: Values): DeadLetterPaging {
+  const limit = values.limit ?? '50';
+  if (!/^\d+$/.test(limit)) throw new UsageError('--limit must be a whole number');
+  return { limit: Number(limit), after: values.after };
+}
+
+const idOf = (id: string | undefined): string => {
+  if (!id || !parseDeadLetterId(id)) throw new UsageError(`a dead-letter id <partition>:<offset> is needed`);
+  return id;
+};
+
+const markText = (letter: DeadLetterView) =>
+  letter.mark ? `${letter.mark.state} by ${letter.mark.by} at ${letter.mark.at}` : 'unhandled';
+
+const line = (l: DeadLetterView) =>
+  `${l.id}\tfrom ${l.originalTopic}/${l.originalPartition}@${l.originalOffset}\t${l.failedAt}\t` +
+  `key=${l.key ?? '-'}\t${markText(l)}\t${l.error}`;
+
+function details(l: DeadLetterView): string {
+  const headers = Object.entries(l.headers).map(([name, value]) => `  ${name}: ${value}`);
+  return [
+    `id:       ${l.id}`,
+    `from:     ${l.originalTopic}/${l.originalPartition}@${l.originalOffset}`,
+    `failed:   ${l.failedAt}`,
+    `error:    ${l.error}`,
+    `key:      ${l.key ?? '-'}`,
+    `state:    ${markText(l)}${l.mark?.note ? ` (${l.mark.note})` : ''}`,
+    'headers:',
+    ...headers,
+    'payload:',
+    l.value ?? '(none)',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options });
+  const [command, id, ...extra] = positionals;
+  if (values.help || !command) return console.log(usage);
+  if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(' ')}`);
+  const config = loadConfig();
+  const db = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const desk = new DeadLetterDesk({
+    kafka: createKafka(config.kafka, stderrLogger),
+    topic: config.kafka.topic,
+    db,
+  });
+  const actor = { by: values.by ?? userInfo().username, note: values.note ?? null };
+  const print = (value: unknown, text: string) =>
+    console.log(values.json ? JSON.stringify(value, null, 2) : text);
+  try {
+    if (command === 'list') {
+      const [filter, paging] = [filterOf(values), pagingOf(values)];
+      const problems = selectionProblems(filter, paging);
+      if (problems.length > 0) throw new UsageError(problems.join('; '));
+      const page = await desk.list(filter, paging);
+      return print(
+        page,
+        [
+          ...page.items.map(line),
+          `${page.items.length} of ${page.matched} matching (${page.total} in ${desk.deadLetterTopic})` +
+            (page.next ? `; next page: --after ${page.next}` : ''),
+        ].join('\n'),
+      );
+    }
+    if (command === 'show') {
+      const letter = await desk.show(idOf(id));
+      return print(letter, details(letter));
+    }
+    if (command === 'redrive' && values.all) {
+      if (id) throw new UsageError('redrive takes an id or --all, not both');
+      if (values['value-file']) throw new UsageError('--value-file corrects one letter, not --all');
+      const filter = filterOf(values);
+      const problems = selectionProblems(filter, { limit: 1 });
+      if (problems.length > 0) throw new UsageError(problems.join('; '));
+      const ids = await desk.redriveAll(filter, actor);
+      return print(
+        { redriven: ids },
+        `re-drove ${ids.length} dead letter(s)${ids.length ? `: ${ids.join(' ')}` : ''}`,
+      );
+    }
+    if (command === 'redrive') {
+      const value = values['value-file'] ? readFileSync(values['value-file'], 'utf8').trim() : undefined;
+      const letter = await desk.redrive(idOf(id), actor, value);
+      return print(
+        letter,
+        `re-drove ${letter.id} (originally ${letter.originalTopic}/${letter.originalPartition}@${letter.originalOffset}) ` +
+          `to ${letter.originalTopic || config.kafka.topic}${value ? ' with the corrected value' : ''}`,
+      );
+    }
+    if (command === 'handled') {
+      const letter = await desk.markHandled(idOf(id), actor);
+      return print(letter, `marked ${letter.id} handled by ${actor.by}`);
+    }
+    throw new UsageError(`unknown command ${command}`);
+  } finally {
+    await db.end();
+  }
+}
+
+const isUsageError = (error: unknown) =>
+  error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS');
+
 main().catch((error: unknown) => {
-  console.error(`dead-letters failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (isUsageError(error)) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (error instanceof UnknownDeadLetterError) {
+    console.error(error.message);
+    process.exit(3);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as { code?: string }).code === '42P01')
+    console.error(
+      `dead-letters failed: ${message}: the read database lacks the dead-letter marks; ` +
+        'start the query service once (it runs the read-side migrations) and try again',
+    );
+  else console.error(`dead-letters failed: ${message}`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import {
+  CreateDeadLetterMarks1764316800140,
   CreateParkedEvents1764316800110,
   CreateProjectionCatalog1764316800120,
   CreateProjectionProgress1764316800130,
@@ -26,6 +27,7 @@ export const accountReadModels = {
     CreateParkedEvents1764316800110,
     CreateProjectionCatalog1764316800120,
     CreateProjectionProgress1764316800130,
+    CreateDeadLetterMarks1764316800140,
     ...slices.flatMap((slice) => slice.migrations),
     // Grants on every table: last, whatever the slices add.
     LeastPrivilegeRole1764316800900,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Partitioners, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
+import { Partitioners, type Admin, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import { DeadLetterHeaders } from './dead-letter-publisher';
 import { deadLetterTopicOf } from './topics';
 
@@ -16,6 +16,61 @@ export interface DeadLetterRecord {
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
+}
+
+/** A dead-letter id that names no letter the topic still holds (never written, or expired). */
+export class UnknownDeadLetterError extends Error {
+  constructor(
+    readonly id: string,
+    topic: string,
+  ) {
+    super(`no dead letter ${id} in ${deadLetterTopicOf(topic)}`);
+    this.name = 'UnknownDeadLetterError';
+  }
+}
+
+/** `<partition>:<offset>`, both plain non-negative integers; undefined for anything else. */
+export function parseDeadLetterId(id: string): { partition: number; offset: bigint } | undefined {
+  const match = /^(\d{1,9}):(\d{1,19})$/.exec(id);
+  return match ? { partition: Number(match[1]), offset: BigInt(match[2]) } : undefined;
+}
+
+/** Orders ids as the topic does: by partition, then offset. */
+export function compareDeadLetterIds(a: string, b: string): number {
+  const [x, y] = [parseDeadLetterId(a), parseDeadLetterId(b)];
+  if (!x || !y) throw new Error(`not a dead-letter id: ${!x ? a : b}`);
+  return x.partition - y.partition || (x.offset < y.offset ? -1 : x.offset > y.offset ? 1 : 0);
+}
+
+/** Per partition of the dead-letter topic: its first offset still held and its end (next offset). */
+export interface DeadLetterBounds {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+/** Tries at reading the bounds while the broker says its leader is not known yet. */
+const BOUNDS_ATTEMPTS = 8;
+
+/**
+ * The dead-letter topic's bounds, from the broker's offsets alone (no message is read): `high - low`
+ * summed is how many letters it holds, those that retention removed not counted.
+ */
+export async function deadLetterBounds(admin: Admin, topic: string): Promise<DeadLetterBounds[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await admin.fetchTopicOffsets(deadLetterTopicOf(topic))).map((p) => ({
+        partition: p.partition,
+        low: BigInt(p.low),
+        high: BigInt(p.high),
+      }));
+    } catch (error) {
+      // Right after the topic was created (or a leader moved) the broker answers "not the leader"
+      // for a moment; kafkajs's admin does not retry that for offsets.
+      if (!(error as { retriable?: boolean }).retriable || attempt >= BOUNDS_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
 }
 
 const text = (value: IHeaders[string]): string =>
@@ -41,9 +96,12 @@ const recordOf = (partition: number, message: KafkaMessage): DeadLetterRecord =>
 };
 
 /**
- * Reads the dead-letter topic of `topic` from its beginning up to where it ends now. It uses a
- * throwaway consumer group that commits nothing and is deleted afterwards, so listing never moves
- * anyone's position.
+ * Reads the dead-letter topic of `topic` from its beginning up to where it ends now. kafkajs 2.2
+ * cannot read a partition without a consumer group (no manual assignment), so this uses a
+ * throwaway group that commits nothing and is deleted afterwards: listing never moves anyone's
+ * position. Every listing reads the whole topic: fine for the thousands of letters a healthy
+ * system holds (about a second per 10 MB on a laptop), slow for millions; dead letters are
+ * expected to be few, and `KAFKA_DEAD_LETTER_RETENTION_MS` bounds them.
  */
 export async function listDeadLetters(
   kafka: Kafka,
@@ -57,9 +115,9 @@ export async function listDeadLetters(
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   try {
     const ends = new Map(
-      (await admin.fetchTopicOffsets(dlq))
-        .filter((p) => BigInt(p.high) > BigInt(p.low))
-        .map((p) => [p.partition, BigInt(p.high) - 1n]),
+      (await deadLetterBounds(admin, topic))
+        .filter((p) => p.high > p.low)
+        .map((p) => [p.partition, p.high - 1n]),
     );
     const records: DeadLetterRecord[] = [];
     if (ends.size === 0) return records;
@@ -83,7 +141,7 @@ export async function listDeadLetters(
         })
         .catch(reject);
     });
-    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    return records.sort((a, b) => compareDeadLetterIds(a.id, b.id));
   } finally {
     await consumer.disconnect();
     await admin.deleteGroups([groupId]).catch(() => undefined);
@@ -92,21 +150,70 @@ export async function listDeadLetters(
 }
 
 /**
- * Publishes a dead letter back to its original topic, keyed as before (so it lands on its stream's
- * partition), with its original value or a corrected one. Replays are safe: the read side ignores
- * a version it has already applied, and parked successors are released once it applies.
+ * Reads one dead letter by its id, without reading the rest: a throwaway group (see
+ * listDeadLetters) that starts every partition at its end and seeks the letter's partition to its
+ * offset. Throws UnknownDeadLetterError if the topic does not hold it (any more).
  */
-export async function redriveDeadLetter(
+export async function readDeadLetter(
   kafka: Kafka,
   topic: string,
   id: string,
-  replacementValue?: string,
+  timeoutMs = 30_000,
 ): Promise<DeadLetterRecord> {
-  const letter = (await listDeadLetters(kafka, topic)).find((record) => record.id === id);
-  if (!letter) throw new Error(`no dead letter ${id} in ${deadLetterTopicOf(topic)}`);
-  const headers = Object.fromEntries(
-    Object.entries(letter.headers).filter(([name]) => !name.startsWith('dlq-')),
-  );
+  const dlq = deadLetterTopicOf(topic);
+  const at = parseDeadLetterId(id);
+  if (!at) throw new UnknownDeadLetterError(id, topic);
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `tally-dead-letters-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  try {
+    const bounds = (await deadLetterBounds(admin, topic)).find((p) => p.partition === at.partition);
+    if (!bounds || at.offset < bounds.low || at.offset >= bounds.high)
+      throw new UnknownDeadLetterError(id, topic);
+    await consumer.connect();
+    await consumer.subscribe({ topic: dlq, fromBeginning: false });
+    const found = new Promise<DeadLetterRecord | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${dlq} timed out`)), timeoutMs);
+      void consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            if (partition !== at.partition || BigInt(message.offset) < at.offset) return;
+            clearTimeout(timer);
+            // A later offset first: the letter is gone (retention) between the bounds and the fetch.
+            resolve(BigInt(message.offset) === at.offset ? recordOf(partition, message) : undefined);
+          },
+        })
+        .catch(reject);
+    });
+    // Applied before the partition's first fetch (kafkajs drops what a fetch in flight returns).
+    consumer.seek({ topic: dlq, partition: at.partition, offset: at.offset.toString() });
+    const letter = await found;
+    if (!letter) throw new UnknownDeadLetterError(id, topic);
+    return letter;
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Publishes dead letters back to their original topic, keyed as before (so each lands on its
+ * stream's partition), with their original value or, for a single letter, a corrected one. Replays
+ * are safe: the read side ignores a version it has already applied, and parked successors are
+ * released once it applies.
+ */
+export async function redriveDeadLetters(
+  kafka: Kafka,
+  topic: string,
+  letters: readonly DeadLetterRecord[],
+  replacementValue?: string,
+): Promise<void> {
+  if (letters.length === 0) return;
+  if (replacementValue !== undefined && letters.length > 1)
+    throw new Error('a corrected value replaces one dead letter, not several');
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -115,19 +222,40 @@ export async function redriveDeadLetter(
   });
   await producer.connect();
   try {
-    await producer.send({
-      topic: letter.originalTopic || topic,
+    const byTopic = new Map<string, DeadLetterRecord[]>();
+    for (const letter of letters) {
+      const target = letter.originalTopic || topic;
+      byTopic.set(target, [...(byTopic.get(target) ?? []), letter]);
+    }
+    await producer.sendBatch({
       acks: -1,
-      messages: [
-        {
+      topicMessages: [...byTopic].map(([target, batch]) => ({
+        topic: target,
+        messages: batch.map((letter) => ({
           key: letter.key,
           value: replacementValue ?? letter.value,
-          headers: { ...headers, 'dlq-redriven-from': `${deadLetterTopicOf(topic)}/${id}` },
-        },
-      ],
+          headers: {
+            ...Object.fromEntries(
+              Object.entries(letter.headers).filter(([name]) => !name.startsWith('dlq-')),
+            ),
+            'dlq-redriven-from': `${deadLetterTopicOf(topic)}/${letter.id}`,
+          },
+        })),
+      })),
     });
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Re-drives one dead letter by its id (see redriveDeadLetters); returns it. */
+export async function redriveDeadLetter(
+  kafka: Kafka,
+  topic: string,
+  id: string,
+  replacementValue?: string,
+): Promise<DeadLetterRecord> {
+  const letter = await readDeadLetter(kafka, topic, id);
+  await redriveDeadLetters(kafka, topic, [letter], replacementValue);
   return letter;
 }

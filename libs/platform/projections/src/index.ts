@@ -17,3 +17,8 @@ export * from './backfill/store-backfill';
 export * from './migrations/1764316800120-create-projection-catalog';
 export * from './migrations/1764316800130-create-projection-progress';
 export * from './partition-progress';
+export * from './migrations/1764316800140-create-dead-letter-marks';
+export * from './dead-letters/dead-letter-marks';
+export * from './dead-letters/dead-letter-selection';
+export * from './dead-letters/dead-letter-desk';
+export * from './rebuild/rebuild-job';

@@ -30,6 +30,8 @@ export interface BulkReplayOptions {
   until: ReadonlyMap<number, bigint>;
   logger: KafkaLogger;
   onBatch?(progress: ChunkProgress): void;
+  /** Aborting makes the replay reject with the signal's reason at once, and clean up. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -55,6 +57,9 @@ export async function bulkReplay(options: BulkReplayOptions): Promise<Map<number
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) queue.fail(payload.error);
   });
+  const abort = () => queue.fail(options.signal?.reason as Error);
+  options.signal?.addEventListener('abort', abort, { once: true });
+  if (options.signal?.aborted) abort();
 
   const apply = async (batch: Batch) => {
     const events: EventEnvelope[] = [];
@@ -113,6 +118,7 @@ export async function bulkReplay(options: BulkReplayOptions): Promise<Map<number
     );
     return next;
   } finally {
+    options.signal?.removeEventListener('abort', abort);
     queue.close();
     await consumer.disconnect();
     await deadLetters.close();

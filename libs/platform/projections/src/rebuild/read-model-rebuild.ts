@@ -46,6 +46,12 @@ export interface RebuildOptions {
   onProgress?(progress: RebuildProgress): void;
   /** Give up if the swap has not succeeded this long after catching up. */
   swapTimeoutMs?: number;
+  /**
+   * Cancels the rebuild: it stops at its next step (a batch, a swap attempt; an index build in
+   * progress finishes first), drops the shadow schema and deletes its group, and rejects with the
+   * signal's reason. The live tables are untouched. Once swapped in, it is done: too late to cancel.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RebuildProgress {
@@ -122,8 +128,11 @@ export class ReadModelRebuild {
 
   async run(): Promise<RebuildResult> {
     try {
+      this.checkpoint();
       await this.prepare();
+      this.checkpoint();
       await this.replay();
+      this.checkpoint();
       await this.swapWhenCaughtUp();
       await this.recordCatalog();
       this.report('done');
@@ -147,6 +156,7 @@ export class ReadModelRebuild {
     const start = this.storePool ? this.high : this.low;
     for (const [partition, offset] of start) this.position.set(partition, offset);
     this.target = new Map(this.high);
+    this.checkpoint();
     const ddl = await this.pool.connect();
     try {
       await createShadowTables(ddl, this.shadow, this.tables);
@@ -199,6 +209,7 @@ export class ReadModelRebuild {
       until: this.target,
       logger: this.options.logger,
       onBatch: this.progressed,
+      signal: this.options.signal,
     });
   }
 
@@ -209,6 +220,7 @@ export class ReadModelRebuild {
     const log = new EventLog(this.storePool);
     this.report('replaying');
     for await (const events of log.replay(head.position, this.options.eventStore?.batchSize ?? STORE_BATCH)) {
+      this.checkpoint();
       this.applied += await apply(events);
       this.done += events.length;
       this.report('replaying');
@@ -242,11 +254,13 @@ export class ReadModelRebuild {
       this.report('swapping');
       if ((this.swapped = await this.trySwap())) return;
     }
+    this.checkpoint();
     await this.catchUpFromTopic();
     this.report('swapping');
     const giveUpAt = Date.now() + (this.options.swapTimeoutMs ?? 60_000);
     for (;;) {
       if (this.fatal) throw this.fatal;
+      this.checkpoint();
       if ((this.swapped = await this.trySwap())) return;
       if (Date.now() > giveUpAt) throw new Error('rebuild could not catch up with the live tables in time');
       await sleep(200);
@@ -287,6 +301,7 @@ export class ReadModelRebuild {
     const caughtUp = () => [...this.target].every(([p, end]) => (this.position.get(p) ?? 0n) >= end);
     while (!caughtUp()) {
       if (this.fatal) throw this.fatal;
+      this.checkpoint();
       await sleep(100);
     }
   }
@@ -369,6 +384,11 @@ export class ReadModelRebuild {
       this.high.set(progress.partition, progress.highWatermark);
     this.report('catching-up');
   };
+
+  /** Stops here if cancelled (see RebuildOptions.signal); `finally` in `run` then cleans up. */
+  private checkpoint(): void {
+    this.options.signal?.throwIfAborted();
+  }
 
   private report(phase: RebuildProgress['phase']): void {
     const topic = [...this.high].reduce(
