@@ -10,6 +10,7 @@ import {
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 import { databaseUrlSetting, settingsFrom } from '@tally/settings';
+import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface CommandServiceConfig {
   host: string;
@@ -26,6 +27,8 @@ export interface CommandServiceConfig {
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
   logging: LoggingConfig;
+  /** OpenTelemetry traces (the standard OTEL_* variables); off unless OTEL_TRACES_EXPORTER names one. */
+  tracing: TracingConfig;
 }
 
 const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
@@ -87,6 +90,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     auth: authConfigFromEnv(env),
     rateLimit: rateLimitFromEnv(env),
     logging: loggingConfigFromEnv(env),
+    tracing: tracingConfigFromEnv(env, 'tally-command-service'),
   };
 };
 

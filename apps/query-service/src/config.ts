@@ -8,6 +8,7 @@ import {
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 import { databaseUrlSetting, settingsFrom } from '@tally/settings';
+import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface QueryServiceConfig {
   host: string;
@@ -73,10 +74,13 @@ export interface QueryHttpConfig {
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
   logging: LoggingConfig;
+  /** OpenTelemetry traces (the standard OTEL_* variables); off unless OTEL_TRACES_EXPORTER names one. */
+  tracing: TracingConfig;
 }
 
 export const loadHttpConfig = (env = process.env): QueryHttpConfig => ({
   auth: authConfigFromEnv(env),
   rateLimit: rateLimitFromEnv(env),
   logging: loggingConfigFromEnv(env),
+  tracing: tracingConfigFromEnv(env, 'tally-query-service'),
 });

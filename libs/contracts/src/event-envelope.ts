@@ -6,6 +6,12 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string;
   actor?: string;
+  /**
+   * The W3C trace context of the command that caused the event, when it was traced: events are
+   * published later (by the relay's leader), and their Kafka "send" span continues this trace.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 export interface EventEnvelope<Type extends string = string, Data = unknown> {

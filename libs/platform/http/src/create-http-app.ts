@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation';
 import { instrumentHttp } from './http-metrics';
+import { traceHttpRequests } from './http-tracing';
 import { buildOpenApiDocument } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { problemType } from './problem';
@@ -20,6 +21,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Per-client request limit (see rateLimitFromEnv); absent or max 0: unlimited. */
   rateLimit?: RateLimitConfig;
+  /** A span per request, continuing the caller's `traceparent` (on when the app started tracing). */
+  tracing?: boolean;
 }
 
 /**
@@ -55,6 +58,8 @@ export async function createHttpApp(
   });
   // JSON is the only body the APIs accept; anything else is a 415, not a body to guess at.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  // First, so that every later hook (rate limit, auth) already runs inside the request's span.
+  if (options.tracing) traceHttpRequests(adapter.getInstance());
   instrumentHttp(adapter.getInstance());
   serveProblemPages(adapter.getInstance());
   adapter.getInstance().addHook('onSend', async (request, reply) => {

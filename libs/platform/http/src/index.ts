@@ -10,3 +10,4 @@ export * from './dependency-failure';
 export * from './auth';
 export * from './rate-limit';
 export * from './openapi';
+export * from './http-tracing';

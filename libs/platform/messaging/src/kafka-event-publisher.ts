@@ -1,6 +1,14 @@
 import { encodeEvent, type EventEnvelope } from '@tally/contracts';
-import { CompressionTypes, type Admin, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
+import {
+  CompressionTypes,
+  type Admin,
+  type Kafka,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+} from 'kafkajs';
 import { RememberingPartitioner } from './remembering-partitioner';
+import { SendSpans, recordingPartitions } from './send-spans';
 
 export const EventHeaders = {
   eventId: 'event-id',
@@ -38,6 +46,8 @@ export class KafkaEventPublisher {
   private producer: Producer;
   private connected?: Promise<void>;
   private admin?: Promise<Admin>;
+  /** The partition of each message of a traced send (see SendSpans). */
+  private readonly partitions = new WeakMap<Message, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -86,7 +96,7 @@ export class KafkaEventPublisher {
     return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: RememberingPartitioner,
+      createPartitioner: recordingPartitions(RememberingPartitioner, this.partitions),
     });
   }
 
@@ -103,22 +113,33 @@ export class KafkaEventPublisher {
       throw error;
     });
     await this.connected;
-    return this.producer.send({
+    const messages: Message[] = events.map((event) => ({
+      key: event.streamId,
+      value: encodeEvent(event),
+      headers: {
+        [EventHeaders.eventId]: event.eventId,
+        [EventHeaders.eventType]: event.type,
+        [EventHeaders.schemaVersion]: String(event.schemaVersion),
+        [EventHeaders.correlationId]: event.metadata.correlationId,
+        [EventHeaders.causationId]: event.metadata.causationId,
+      },
+    }));
+    const spans = SendSpans.start(this.topic, events, messages, this.partitions);
+    const sent = this.producer.send({
       topic: this.topic,
       acks: -1,
       compression: CompressionTypes.None,
-      messages: events.map((event) => ({
-        key: event.streamId,
-        value: encodeEvent(event),
-        headers: {
-          [EventHeaders.eventId]: event.eventId,
-          [EventHeaders.eventType]: event.type,
-          [EventHeaders.schemaVersion]: String(event.schemaVersion),
-          [EventHeaders.correlationId]: event.metadata.correlationId,
-          [EventHeaders.causationId]: event.metadata.causationId,
-        },
-      })),
+      messages,
     });
+    if (!spans) return sent;
+    try {
+      const acknowledged = await sent;
+      spans.acknowledged(acknowledged);
+      return acknowledged;
+    } catch (error) {
+      spans.failed(error);
+      throw error;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { AppliedOffsets } from './applied-offsets';
 import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
 import { savePartitionProgress, type PartitionProgress } from './partition-progress';
+import { ProcessSpans } from './process-spans';
 import { projectionMetrics } from './projection-metrics';
 import { TopicHistoryWatch, type HistoryLoss } from './topic-history';
 
@@ -305,6 +306,8 @@ export class ProjectionConsumer {
     const letters: DeadLetter[] = [];
     const partitionOf = new Map<string, number>();
     const progress: PartitionProgress[] = [];
+    const spans = ProcessSpans.start(topic, this.options.groupId, this.options.projector, slices);
+    const positions = spans && new Map<EventEnvelope, { partition: number; offset: string }>();
     for (const { partition, messages } of slices) {
       let newestEventAt: string | null = null;
       for (const message of messages) {
@@ -313,8 +316,10 @@ export class ProjectionConsumer {
           decoded.push(event);
           partitionOf.set(event.streamId, partition);
           newestEventAt = event.occurredAt;
+          positions?.set(event, { partition, offset: message.offset });
         } catch (error) {
           letters.push({ topic, partition, message, error: error as Error });
+          spans?.deadLettered(partition, message.offset, error as Error);
         }
       }
       const nextOffset = BigInt(messages[messages.length - 1].offset) + 1n;
@@ -330,7 +335,11 @@ export class ProjectionConsumer {
         'dead-lettered',
       );
     }
-    const { fresh, parked } = await this.applyInOneTransaction(decoded, progress);
+    const { fresh, parked } = await this.applyInOneTransaction(decoded, progress).catch((error: unknown) => {
+      spans?.failed(error);
+      throw error;
+    });
+    if (spans && positions) spans.committed(positions, fresh);
     if (parked > 0) {
       this.metrics.parked.inc({ group: this.options.groupId, topic }, parked);
       this.options.logger.warn({ count: parked }, 'events ahead of their stream parked');

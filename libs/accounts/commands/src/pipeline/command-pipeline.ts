@@ -15,6 +15,13 @@ import {
 import type { CommandContext, WriteResult } from '../pipeline/command-context';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 import { backOff } from './back-off';
+import {
+  answerTraced,
+  eventTraceFields,
+  startAppendSpan,
+  traceCommand,
+  type CommandTrace,
+} from './command-tracing';
 import { decideTurn, type DecidedTurn } from './decide-turn';
 import { StreamContendedError } from './pipeline-errors';
 import { StreamQueues, type Waiting } from './stream-queues';
@@ -63,6 +70,8 @@ interface CommandWaiting extends Waiting {
   deadline: number;
   /** The caller's transaction to write in (such a command is written alone), else the pool. */
   transaction?: Queryable;
+  /** The command's span, when its caller is traced. */
+  trace?: CommandTrace;
   resolve(result: WriteResult): void;
 }
 
@@ -149,7 +158,9 @@ export class CommandPipeline {
     now: () => Date = () => new Date(),
   ): Promise<WriteResult> {
     const transaction = this.scope.inTransaction ? this.scope.db : undefined;
-    return new Promise<WriteResult>((resolve, reject) => {
+    const traced = traceCommand(stream, command, context.correlationId);
+    return new Promise<WriteResult>((settled, failed) => {
+      const { resolve, reject } = answerTraced(traced, settled, failed);
       const waiting: CommandWaiting = {
         kind: 'command',
         alone: transaction !== undefined,
@@ -160,6 +171,7 @@ export class CommandPipeline {
         now,
         deadline: Date.now() + this.options.streams.deadlineMs,
         transaction,
+        trace: traced,
         resolve,
         reject,
       };
@@ -339,12 +351,17 @@ export class CommandPipeline {
       }
       if (turn.events.length > 0) {
         try {
-          await store.append(
-            stream.streamId,
-            stream.streamType,
-            base.version,
-            this.envelope(stream, open, turn),
-          );
+          const span = startAppendSpan(stream.streamId, base.version, open);
+          try {
+            await store.append(
+              stream.streamId,
+              stream.streamType,
+              base.version,
+              this.envelope(stream, open, turn),
+            );
+          } finally {
+            span?.end();
+          }
         } catch (error) {
           // Another writer moved the stream (or a racing leader stored a step's event): catch up and
           // decide again; the steps already stored are then seen as done.
@@ -438,7 +455,7 @@ export class CommandPipeline {
     commands: CommandWaiting[],
     turn: DecidedTurn<DomainEvent, unknown>,
   ): NewEvent[] {
-    return commands.flatMap(({ context, options, now }, index) => {
+    return commands.flatMap(({ context, options, now, trace }, index) => {
       const outcome = turn.outcomes[index];
       if (outcome.kind !== 'decided') return [];
       const occurredAt = now();
@@ -451,6 +468,7 @@ export class CommandPipeline {
           correlationId: context.correlationId,
           causationId: context.causationId,
           ...(context.actor === undefined ? {} : { actor: context.actor }),
+          ...eventTraceFields(trace),
         },
         occurredAt,
       }));
