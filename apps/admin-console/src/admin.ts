@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     writeDatabaseUrl: config.writeDatabaseUrl,
     replicaSets: config.replicaSets,
     commandMetricsUrls: config.commandMetricsUrls,
+    deadLetterMarksDatabaseUrl: config.actions.readDatabaseUrl,
   });
   try {
     if (config.commandMetricsUrls.length > 0) {

@@ -11,6 +11,28 @@ describe('admin console config', () => {
       { groupId: 'tally-query', databaseUrl: 'postgres://postgres@127.0.0.1:5432/tally_read' },
     ]);
     expect(config.commandMetricsUrls).toEqual(['http://127.0.0.1:3001/metrics']);
+    expect(config.actions).toEqual({
+      groupId: 'tally-query',
+      readDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/tally_read',
+      rebuildDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/tally_read',
+      eventStoreDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/tally_write',
+    });
+  });
+
+  it('acts on the first replica set: dead-letter marks in its database, rebuilds as its owner', () => {
+    const config = loadConfig({
+      ADMIN_REPLICA_SETS:
+        'tally-query-eu=postgres://tally_query@eu/tally_read, tally-query=postgres://op@db/r',
+      READ_MIGRATION_DATABASE_URL: 'postgres://owner@eu/tally_read',
+      EVENT_STORE_DATABASE_URL: 'postgres://tally_event_reader@db/tally_write',
+      WRITE_DATABASE_URL: 'postgres://tally_command@db/tally_write',
+    });
+    expect(config.actions).toEqual({
+      groupId: 'tally-query-eu',
+      readDatabaseUrl: 'postgres://tally_query@eu/tally_read',
+      rebuildDatabaseUrl: 'postgres://owner@eu/tally_read',
+      eventStoreDatabaseUrl: 'postgres://tally_event_reader@db/tally_write',
+    });
   });
 
   it('follows the services’ variables when its own are unset', () => {

@@ -20,6 +20,20 @@ export interface AdminConsoleConfig {
   replicaSets: ReplicaSetConfig[];
   /** The command-service instances' /metrics: commands/s and error rates. Empty: not measured. */
   commandMetricsUrls: string[];
+  /**
+   * What the operator actions (dead letters, rebuild) act on: the first replica set, as the query
+   * service's own command-line tools do. Its read database keeps the dead-letter marks (what was
+   * re-driven or handled); a rebuild swaps its tables as their owner and replays the event store.
+   */
+  actions: {
+    groupId: string;
+    /** Where the dead-letter marks are read and written (`tally_query` will do). */
+    readDatabaseUrl: string;
+    /** The read database's owner, for a rebuild: READ_MIGRATION_DATABASE_URL, else `readDatabaseUrl`. */
+    rebuildDatabaseUrl: string;
+    /** The event store, read only (SELECT on `events`), which a rebuild replays. */
+    eventStoreDatabaseUrl: string;
+  };
 }
 
 const defaultWriteDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
@@ -77,6 +91,7 @@ function commandMetricsUrlsFrom(settings: Settings, env: NodeJS.ProcessEnv): str
 
 export const loadConfig = (env = process.env): AdminConsoleConfig => {
   const settings = settingsFrom(env);
+  const replicaSets = replicaSetsFrom(settings, env);
   return {
     host: env.HOST ?? '127.0.0.1',
     // 0: any free port (tests).
@@ -87,7 +102,21 @@ export const loadConfig = (env = process.env): AdminConsoleConfig => {
       'ADMIN_WRITE_DATABASE_URL',
       databaseUrlSetting(settings, 'WRITE_DATABASE_URL', defaultWriteDatabaseUrl),
     ),
-    replicaSets: replicaSetsFrom(settings, env),
+    replicaSets,
     commandMetricsUrls: commandMetricsUrlsFrom(settings, env),
+    actions: {
+      groupId: replicaSets[0].groupId,
+      readDatabaseUrl: replicaSets[0].databaseUrl,
+      rebuildDatabaseUrl: databaseUrlSetting(
+        settings,
+        'READ_MIGRATION_DATABASE_URL',
+        replicaSets[0].databaseUrl,
+      ),
+      eventStoreDatabaseUrl: databaseUrlSetting(
+        settings,
+        'EVENT_STORE_DATABASE_URL',
+        databaseUrlSetting(settings, 'WRITE_DATABASE_URL', defaultWriteDatabaseUrl),
+      ),
+    },
   };
 };

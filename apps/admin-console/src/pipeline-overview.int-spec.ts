@@ -4,9 +4,9 @@ import { accountReadModels } from '@tally/accounts-read-models';
 import { createReadDatabase, type ReadDatabase } from '@tally/accounts-read-models/testing';
 import { runMigrations } from '@tally/database';
 import { OutboxRelay, PostgresEventStore } from '@tally/event-store';
-import { KafkaEventPublisher, deadLetterTopicOf } from '@tally/messaging';
+import { KafkaEventPublisher, deadLetterTopicOf, listDeadLetters } from '@tally/messaging';
 import { PipelineOverviewReader, type PipelineOverview } from '@tally/operations';
-import { ProjectionConsumer } from '@tally/projections';
+import { DeadLetterMarks, ProjectionConsumer } from '@tally/projections';
 import {
   createTestDatabase,
   createTestTopic,
@@ -211,12 +211,19 @@ describe('pipeline overview from Kafka and the databases', () => {
     expect(overview.transfers?.oldestAgeSeconds).toBeGreaterThanOrEqual(90);
     expect(overview.transfers?.oldestAgeSeconds).toBeLessThan(600);
 
+    // Marked by an operator (DeadLetterMarks, in the read database): one of the two, and one mark
+    // for a letter the topic does not hold (expired), which must not count.
+    const [first] = await listDeadLetters(kafka, topic);
+    const marksDb = new Pool({ connectionString: readDb.url, max: 1 });
+    await new DeadLetterMarks(marksDb, deadLetterTopicOf(topic))
+      .mark([first, { ...first, id: `${first.partition}:99`, offset: '99' }], 'handled', { by: 'ops' })
+      .finally(() => marksDb.end());
     const withHandled = new PipelineOverviewReader({
       kafka,
       topic,
       writeDatabaseUrl: writeDb.url,
       replicaSets: [],
-      handledDeadLetters: async () => 1,
+      deadLetterMarksDatabaseUrl: readDb.url,
     });
     try {
       expect((await withHandled.read()).deadLetters).toEqual({ total: 2, unhandled: 1 });

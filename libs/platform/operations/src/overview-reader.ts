@@ -1,3 +1,5 @@
+import { deadLetterTopicOf } from '@tally/messaging';
+import { DeadLetterMarks } from '@tally/projections';
 import type { Admin, Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { CommandRateSampler } from './command-rates';
@@ -14,6 +16,12 @@ export interface OverviewReaderOptions {
   /** The command-service instances' /metrics addresses (commands/s, errors/s); none: `commands` null. */
   commandMetricsUrls?: string[];
   relayName?: string;
+  /**
+   * The read database holding the dead-letter marks (`dead_letter_marks`: the query service's, where
+   * `npm run dead-letters` and the console record re-drives and handled letters). Without it (and
+   * without `handledDeadLetters`), every dead letter counts as unhandled.
+   */
+  deadLetterMarksDatabaseUrl?: string;
   handledDeadLetters?: OverviewSources['handledDeadLetters'];
 }
 
@@ -28,6 +36,8 @@ export class PipelineOverviewReader {
   private readonly writeDb: Pool;
   private readonly readDbs: Array<{ groupId: string; pool: Pool }>;
   private readonly commands?: CommandRateSampler;
+  private readonly marksDb?: Pool;
+  private readonly handledDeadLetters?: OverviewSources['handledDeadLetters'];
 
   constructor(private readonly options: OverviewReaderOptions) {
     this.admin = options.kafka.admin();
@@ -38,6 +48,12 @@ export class PipelineOverviewReader {
     }));
     if (options.commandMetricsUrls?.length)
       this.commands = new CommandRateSampler(options.commandMetricsUrls);
+    this.handledDeadLetters = options.handledDeadLetters;
+    if (!this.handledDeadLetters && options.deadLetterMarksDatabaseUrl) {
+      const marksDb = (this.marksDb = readOnlyPool(options.deadLetterMarksDatabaseUrl));
+      const marks = new DeadLetterMarks(marksDb, deadLetterTopicOf(options.topic));
+      this.handledDeadLetters = (bounds) => marks.countWithin(bounds);
+    }
   }
 
   /**
@@ -61,7 +77,7 @@ export class PipelineOverviewReader {
       replicaSets: this.readDbs.map(({ groupId, pool }) => ({ groupId, readDb: pool })),
       relayName: this.options.relayName,
       commands: this.commands,
-      handledDeadLetters: this.options.handledDeadLetters,
+      handledDeadLetters: this.handledDeadLetters,
     });
   }
 
@@ -69,6 +85,7 @@ export class PipelineOverviewReader {
     await Promise.all([
       this.admin.disconnect().catch(() => undefined),
       this.writeDb.end().catch(() => undefined),
+      this.marksDb?.end().catch(() => undefined),
       ...this.readDbs.map(({ pool }) => pool.end().catch(() => undefined)),
     ]);
   }

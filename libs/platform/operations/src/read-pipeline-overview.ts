@@ -1,4 +1,4 @@
-import { deadLetterTopicOf } from '@tally/messaging';
+import { deadLetterTopicOf, type DeadLetterBounds } from '@tally/messaging';
 import type { Admin } from 'kafkajs';
 import type { CommandRateSampler } from './command-rates';
 import type { DeadLetterCount, PipelineOverview } from './pipeline-overview';
@@ -20,10 +20,11 @@ export interface OverviewSources {
   /** The command services' request counters; without it, `commands` is null. */
   commands?: CommandRateSampler;
   /**
-   * How many dead letters are marked handled: subtracted from the total to give `unhandled`.
-   * The seam for the persisted "handled" state; without it every dead letter counts as unhandled.
+   * How many of the letters the dead-letter topic holds now (`bounds`: each partition's start and end
+   * offsets) are marked handled or re-driven: subtracted from the total to give `unhandled`. Without
+   * it every dead letter counts as unhandled. See DeadLetterMarks.countWithin (`@tally/projections`).
    */
-  handledDeadLetters?: () => Promise<number>;
+  handledDeadLetters?: (bounds: DeadLetterBounds[]) => Promise<number>;
   now?: () => Date;
 }
 
@@ -72,8 +73,9 @@ async function countDeadLetters(sources: OverviewSources): Promise<DeadLetterCou
   // The query service creates the dead-letter topic; before that there are none.
   const exists = (await sources.admin.listTopics()).includes(topic);
   const offsets = exists ? await sources.admin.fetchTopicOffsets(topic) : [];
-  const total = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
-  const handled = sources.handledDeadLetters ? await sources.handledDeadLetters() : 0;
+  const bounds = offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
+  const total = bounds.reduce((sum, p) => sum + Number(p.high - p.low), 0);
+  const handled = sources.handledDeadLetters && total > 0 ? await sources.handledDeadLetters(bounds) : 0;
   return { total, unhandled: Math.max(0, total - handled) };
 }
 
