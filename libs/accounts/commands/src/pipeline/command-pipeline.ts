@@ -336,13 +336,16 @@ export class CommandPipeline {
     let base: Base = start ?? { ...(await this.loadFrom(store, stream)), fresh: true };
     let open = commands;
     for (let lost = 0; ;) {
-      const done = await Promise.all(
-        open.map(({ options }) => (options.eventIds ? store.hasEvent(options.eventIds(0)) : false)),
-      );
+      // Only process steps (eventIds) can be done already; a client's command skips the look-up.
+      const done = open.some(({ options }) => options.eventIds)
+        ? await Promise.all(
+            open.map(({ options }) => (options.eventIds ? store.hasEvent(options.eventIds(0)) : false)),
+          )
+        : undefined;
       const turn = decideTurn(
         stream.decider,
         base,
-        open.map(({ command, context }, index) => ({ command, context, alreadyDone: done[index] })),
+        open.map(({ command, context }, index) => ({ command, context, alreadyDone: done?.[index] })),
       );
       if (turn.events.length === 0 && !base.fresh) {
         // Only refusals, decided on a cached state that may be behind: only the stored one can refuse.
@@ -383,13 +386,10 @@ export class CommandPipeline {
         }
       }
       // The snapshot is only a cache: failing to save one must not fail commands that are written.
-      const snapshotVersion = await this.snapshotIfDue(
-        store,
-        stream,
-        base.snapshotVersion,
-        turn.version,
-        turn.state,
-      ).catch(() => base.snapshotVersion);
+      // (Checked before the call: most turns owe none, and need no promise for it.)
+      const snapshotVersion = this.snapshotDue(stream, base.snapshotVersion, turn.version)
+        ? await this.snapshot(store, stream, turn.version, turn.state).catch(() => base.snapshotVersion)
+        : base.snapshotVersion;
       const answered = open;
       const answer = () =>
         answered.forEach((command, index) => {
@@ -407,6 +407,9 @@ export class CommandPipeline {
   /** Answers 503 to the commands whose deadline has passed; returns the others. */
   private withinDeadline(streamId: string, commands: CommandWaiting[]): CommandWaiting[] {
     const now = Date.now();
+    let late = false;
+    for (const command of commands) late ||= now > command.deadline;
+    if (!late) return commands; // the usual case: no copy
     return commands.filter((command) => {
       if (now <= command.deadline) return true;
       command.reject(new StreamContendedError(streamId));
@@ -475,19 +478,22 @@ export class CommandPipeline {
     });
   }
 
-  /**
-   * A long tail makes the next load slow: remember the new state once the stream is SNAPSHOT_EVERY
-   * past its snapshot. Returns the version of the stream's snapshot from now on.
-   */
-  private async snapshotIfDue<State>(
-    store: EventStore,
-    stream: StreamOf<unknown, DomainEvent, State>,
+  /** A long tail makes the next load slow: a snapshot is due once the stream is SNAPSHOT_EVERY past its last. */
+  private snapshotDue(
+    stream: AnyStream,
     snapshotVersion: number,
+    version: number,
+  ): stream is AnyStream & { snapshotKind: string } {
+    return stream.snapshotKind !== undefined && version - snapshotVersion >= this.options.snapshotEvery;
+  }
+
+  /** Saves the state as the stream's snapshot; returns the version of its snapshot from now on. */
+  private async snapshot<State>(
+    store: EventStore,
+    stream: StreamOf<unknown, DomainEvent, State> & { snapshotKind: string },
     version: number,
     state: State,
   ): Promise<number> {
-    if (!stream.snapshotKind || version - snapshotVersion < this.options.snapshotEvery)
-      return snapshotVersion;
     await store.saveSnapshot(stream.streamId, stream.snapshotKind, { version, state });
     return version;
   }
