@@ -26,4 +26,4 @@ EXPOSE 3001 3002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "infra/docker/healthcheck.js"]
 # Each service is sized for a 300 MB memory limit: see SERVICE_NODE_FLAGS in libs/platform/testing.
 # (Not NODE_OPTIONS: the rebuild CLI, run from the same image, needs more for a large history.)
-CMD ["node", "--enable-source-maps", "--max-old-space-size=192", "dist/apps/command-service/src/main.js"]
+CMD ["node", "--enable-source-maps", "--max-old-space-size=192", "--max-semi-space-size=16", "dist/apps/command-service/src/main.js"]
