@@ -9,7 +9,7 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { databaseUrlSetting, settingsFrom } from '@tally/settings';
+import { listenSettings, ownedDatabaseSettings, settingsFrom } from '@tally/settings';
 import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface CommandServiceConfig {
@@ -36,21 +36,18 @@ const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_write';
 /** The write database: what the command-line tools on the event store need too. */
 const writeDatabaseFromEnv = (env: NodeJS.ProcessEnv) => {
   const settings = settingsFrom(env);
-  const databaseUrl = databaseUrlSetting(settings, 'WRITE_DATABASE_URL', defaultDatabaseUrl);
-  return {
-    databaseUrl,
-    migrationDatabaseUrl: databaseUrlSetting(settings, 'WRITE_MIGRATION_DATABASE_URL', databaseUrl),
-  };
+  return ownedDatabaseSettings(
+    settings,
+    'WRITE_DATABASE_URL',
+    'WRITE_MIGRATION_DATABASE_URL',
+    defaultDatabaseUrl,
+  );
 };
 
 export const loadConfig = (env = process.env): CommandServiceConfig => {
   const settings = settingsFrom(env);
   return {
-    host: env.HOST ?? '127.0.0.1',
-    // 0: any free port (tests).
-    port:
-      settings.get('COMMAND_SERVICE_PORT').asIntPositive() ??
-      settings.get('PORT').default('3001').asIntPositive(),
+    ...listenSettings(settings, 'COMMAND_SERVICE_PORT', 3001),
     ...writeDatabaseFromEnv(env),
     databasePoolSize: settings.get('WRITE_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
     kafka: kafkaSettingsFromEnv('tally-command-service', env),

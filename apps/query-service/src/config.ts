@@ -7,7 +7,7 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { databaseUrlSetting, settingsFrom } from '@tally/settings';
+import { databaseUrlSetting, listenSettings, ownedDatabaseSettings, settingsFrom } from '@tally/settings';
 import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface QueryServiceConfig {
@@ -38,16 +38,12 @@ const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/tally_read';
 export const loadConfig = (env = process.env): QueryServiceConfig => {
   const settings = settingsFrom(env);
   return {
-    host: env.HOST ?? '127.0.0.1',
-    // 0: any free port (tests).
-    port:
-      settings.get('QUERY_SERVICE_PORT').asIntPositive() ??
-      settings.get('PORT').default('3002').asIntPositive(),
-    databaseUrl: databaseUrlSetting(settings, 'READ_DATABASE_URL', defaultDatabaseUrl),
-    migrationDatabaseUrl: databaseUrlSetting(
+    ...listenSettings(settings, 'QUERY_SERVICE_PORT', 3002),
+    ...ownedDatabaseSettings(
       settings,
+      'READ_DATABASE_URL',
       'READ_MIGRATION_DATABASE_URL',
-      databaseUrlSetting(settings, 'READ_DATABASE_URL', defaultDatabaseUrl),
+      defaultDatabaseUrl,
     ),
     databasePoolSize: settings.get('READ_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
     kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),

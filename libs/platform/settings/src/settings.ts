@@ -40,3 +40,32 @@ export type Settings = ReturnType<typeof settingsFrom>;
 /** A PostgreSQL connection URL (postgres:// or postgresql://), or `fallback` when the variable is unset. */
 export const databaseUrlSetting = (settings: Settings, name: string, fallback: string): string =>
   settings.get(name).default(fallback).asUrlWithScheme('postgres', 'postgresql');
+
+/**
+ * Where a service listens: `HOST` (default 127.0.0.1), and its own port variable
+ * (`COMMAND_SERVICE_PORT`, …), else `PORT` (the usual variable of a platform), else `defaultPort`.
+ * 0 is any free port (tests).
+ */
+export const listenSettings = (settings: Settings, portVariable: string, defaultPort: number) => ({
+  host: settings.get('HOST').default('127.0.0.1').asString(),
+  port:
+    settings.get(portVariable).asIntPositive() ??
+    settings.get('PORT').default(String(defaultPort)).asIntPositive(),
+});
+
+/**
+ * A database a service owns: the URL it runs on, and the URL migrations run with (the owner, while the
+ * service may run as a role with fewer rights), the same unless set.
+ */
+export const ownedDatabaseSettings = (
+  settings: Settings,
+  urlVariable: string,
+  migrationUrlVariable: string,
+  fallback: string,
+) => {
+  const databaseUrl = databaseUrlSetting(settings, urlVariable, fallback);
+  return {
+    databaseUrl,
+    migrationDatabaseUrl: databaseUrlSetting(settings, migrationUrlVariable, databaseUrl),
+  };
+};

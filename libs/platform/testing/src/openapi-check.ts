@@ -50,3 +50,18 @@ export async function redoclyLint(file: string): Promise<LintProblem[]> {
     location: p.location[0]?.pointer ?? '',
   }));
 }
+
+/**
+ * The checks every service's document gets, inside its `describe`: the committed document is what the
+ * code builds (the same code as the one served at /docs-json, run without starting the service), and
+ * it passes Redocly's recommended rules with no error and no warning.
+ */
+export function itKeepsTheCommittedOpenApi(service: string, build: () => Promise<unknown>): void {
+  it(`is the committed openapi/${service}.json (run \`npm run openapi\` and commit it when the API changes)`, async () => {
+    expect(JSON.parse(JSON.stringify(await build()))).toEqual(committedOpenApi(service));
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    expect(await redoclyLint(committedOpenApiPath(service))).toEqual([]);
+  });
+}
