@@ -7,3 +7,4 @@ export * from './transfers/transfer.entity';
 export * from './transfers/transfer.evolve';
 export * from './owner-portfolio/owner-balance.entity';
 export * from './owner-portfolio/owner-portfolio.evolve';
+export * from './account-check/account-check';
