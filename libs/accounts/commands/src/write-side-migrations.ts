@@ -2,6 +2,7 @@ import { EventLogReaderRole1764316800950 } from '@tally/event-log';
 import {
   CreateEventStore1764316800000,
   CreateSnapshots1764316800300,
+  IndexEventsByCorrelation1764316801100,
   RelayTopicEnds1764316801000,
 } from '@tally/event-store';
 import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
@@ -17,4 +18,5 @@ export const writeSideMigrations = [
   LeastPrivilegeRoles1764316800900,
   EventLogReaderRole1764316800950,
   RelayTopicEnds1764316801000,
+  IndexEventsByCorrelation1764316801100,
 ];

@@ -10,6 +10,7 @@ export * from './relay/outbox-relay';
 export * from './migrations/1764316800000-create-event-store';
 export * from './migrations/1764316800300-create-snapshots';
 export * from './migrations/1764316801000-relay-topic-ends';
+export * from './migrations/1764316801100-index-events-by-correlation';
 export * from './relay/topic-loss';
 export * from './relay/republish';
 export * from './event-store.module';
