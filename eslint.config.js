@@ -82,7 +82,8 @@ module.exports = [
   ...nx.configs['flat/javascript'],
   { ignores: ['**/dist', '**/node_modules', '**/coverage', 'infra/kafka/target', 'bench/results'] },
   {
-    files: ['**/*.ts'],
+    // .tsx: the admin console's web app (apps/admin-console/web).
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': moduleBoundaries({ testing: false }),
       // A library's own test support (`./testing`, `@tally/<lib>/testing`) is invisible to the tag rule

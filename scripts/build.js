@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Compiles apps/, libs/ and bench/ (or the folders named as arguments: the Docker image builds only apps
-// and libs) to CommonJS in dist/ with SWC (type checking is `npm run typecheck`).
+// and libs) to CommonJS in dist/ with SWC (type checking is `npm run typecheck`), and bundles the admin
+// console's single-page app (apps/admin-console/web, Preact) with Vite into dist/apps/admin-console/web.
 // Path aliases come from tsconfig.base.json, the single place they are declared.
 // Tests and the libraries' test-support entry points (`src/testing/`, imported as `@tally/<lib>/testing`)
 // are not compiled: the services cannot load what is not shipped. `libs/platform/testing` is compiled,
@@ -9,7 +10,8 @@ require('./lib/help').answerHelp(`
 usage: npm run build [-- <folder>...]
 
 Compiles apps/, libs/ and bench/ (or the folders named) to CommonJS in dist/ with SWC; no type
-checking (that is npm run typecheck). Tests and test support are not compiled.
+checking (that is npm run typecheck). Tests and test support are not compiled. With apps/, also
+bundles the admin console's web app with Vite (dist/apps/admin-console/web).
 `);
 const fs = require('node:fs');
 const path = require('node:path');
@@ -20,12 +22,14 @@ const outDir = path.join(root, 'dist');
 const { compilerOptions } = require(path.join(root, 'tsconfig.base.json'));
 const isTest = (file) => /\.(spec|int-spec|e2e-spec)\.ts$/.test(file);
 const isTestSupport = (dir) => path.basename(dir) === 'testing' && path.basename(path.dirname(dir)) === 'src';
+// The browser code is bundled by Vite, not compiled for Node.
+const webApp = path.join(root, 'apps', 'admin-console', 'web');
 
 function* sources(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!isTestSupport(full)) yield* sources(full);
+      if (!isTestSupport(full) && full !== webApp) yield* sources(full);
     } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTest(entry.name)) yield full;
   }
 }
@@ -57,7 +61,14 @@ async function build() {
       fs.writeFileSync(`${target}.map`, map);
     }),
   );
-  console.log(`built ${files.length} files into dist/ in ${Date.now() - started} ms`);
+  let bundled = '';
+  if (folders.includes('apps')) {
+    // Vite ships ES modules only: imported, not required.
+    const vite = await import('vite');
+    await vite.build({ configFile: path.join(webApp, 'vite.config.mjs'), logLevel: 'warn' });
+    bundled = ' and the console web app';
+  }
+  console.log(`built ${files.length} files${bundled} into dist/ in ${Date.now() - started} ms`);
 }
 
 build().catch((error) => {

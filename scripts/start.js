@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole system on this machine. Starts the local Kafka broker (unless KAFKA_BROKERS
-// is given), checks PostgreSQL, builds, starts both services, prints their URLs, restarts a service
-// that dies, and on Ctrl-C stops everything it started.
+// is given), checks PostgreSQL, builds, starts both services and the admin console, prints their URLs,
+// restarts a process that dies, and on Ctrl-C stops everything it started.
 //
 // The broker keeps its log in KAFKA_DATA_DIR (default tmp/kafka-data, git-ignored), so a restart finds
 // the same topics, messages and consumer offsets, as the databases keep their tables.
@@ -12,13 +12,14 @@ require('./lib/help').answerHelp(`
 usage: npm start [-- --fresh] [-- --no-build]
 
 Runs the whole system on this machine: the local Kafka broker (unless KAFKA_BROKERS is set), both
-databases (created and migrated if missing), both services; prints their URLs and bearer tokens;
-restarts a service that dies; Ctrl-C stops everything it started.
+databases (created and migrated if missing), both services and the admin console; prints their URLs
+and bearer tokens; restarts a process that dies; Ctrl-C stops everything it started.
 
   --fresh      wipe the local broker's data (KAFKA_DATA_DIR, default tmp/kafka-data) first
   --no-build   skip the build (dist/ is up to date)
 
 Environment: HOST (default 127.0.0.1), COMMAND_SERVICE_PORT (3001), QUERY_SERVICE_PORT (3002),
+ADMIN_CONSOLE_PORT (3003),
 KAFKA_BROKERS, KAFKA_PORT (9092), KAFKA_DATA_DIR, WRITE_DATABASE_URL, READ_DATABASE_URL, AUTH_JWKS_URL
 and every other service setting: see docs/configuration.md.
 `);
@@ -54,6 +55,7 @@ async function main() {
   const ports = {
     'command-service': portFrom('COMMAND_SERVICE_PORT', 3001),
     'query-service': portFrom('QUERY_SERVICE_PORT', 3002),
+    'admin-console': portFrom('ADMIN_CONSOLE_PORT', 3003),
   };
   if (!flags['no-build']) {
     const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { stdio: 'inherit' });
@@ -91,8 +93,13 @@ async function main() {
   const services = {};
   let stopping = false;
 
+  /** Per process: the console watches the command service's /metrics where this script started it. */
+  const envOf = (name) =>
+    name === 'admin-console' && !process.env.ADMIN_COMMAND_METRICS_URLS
+      ? { ...env, ADMIN_COMMAND_METRICS_URLS: `${services['command-service'].url}/metrics` }
+      : env;
   const launch = async (name) => {
-    const service = await startService(name, { env, host, port: ports[name], echo: true });
+    const service = await startService(name, { env: envOf(name), host, port: ports[name], echo: true });
     services[name] = service;
     service.child.once('exit', (code, signal) => {
       if (stopping) return;
@@ -117,6 +124,7 @@ async function main() {
   try {
     await launch('command-service');
     await launch('query-service');
+    await launch('admin-console');
   } catch (error) {
     return shutdownWith(1)(error);
   }
@@ -139,6 +147,7 @@ async function main() {
 Tally is running (Ctrl-C stops everything):
   write API  ${services['command-service'].url}   docs ${services['command-service'].url}/docs
   read API   ${services['query-service'].url}   docs ${services['query-service'].url}/docs
+  console    ${services['admin-console'].url}   admin console (sign in with the ADMIN_TOKEN below)
   Kafka      ${env.KAFKA_BROKERS}${broker ? ` (local broker, data kept in ${path.relative(root, kafkaDataDir) || kafkaDataDir}; npm start -- --fresh wipes it)` : ''}
   PostgreSQL ${env.WRITE_DATABASE_URL} (write), ${env.READ_DATABASE_URL} (read)
 ${
@@ -148,7 +157,7 @@ Bearer tokens (12 h; signed with the local secret in ${path.relative(root, secre
   export TOKEN=${tokens.alice}
       (owner "alice": tally:write tally:read)
   export ADMIN_TOKEN=${tokens.admin}
-      (tally:admin: every owner's accounts)
+      (tally:admin: every owner's accounts, and the admin console: paste it at ${services['admin-console'].url})
   More: npm run token -- --sub bob   (or --admin)
   Then: curl -H "authorization: Bearer $TOKEN" ${services['query-service'].url}/accounts
 `

@@ -8,7 +8,8 @@ usage: npm test
 
 Lint and type check, unit tests, build, then integration and end-to-end tests against the real
 PostgreSQL (127.0.0.1:5432, or TEST_DATABASE_URL) and a real Kafka broker (started for the run unless
-KAFKA_BROKERS is set). Ends with one line: "N passed, N failed". Runs on Node 24 (fetched once if the
+KAFKA_BROKERS is set); the admin console's browser tests run headless Chromium (Debian's chromium
+package, installed with apt-get when missing). Ends with one line: "N passed, N failed". Runs on Node 24 (fetched once if the
 machine's Node is older). One project only: npm run test:unit | test:int | test:e2e (Jest's options).
 `);
 if (require('./node-runtime').handedToNode24(__filename)) return;
@@ -16,6 +17,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { installBroker, startBroker } = require('../infra/kafka/local-broker');
+const { ensureChromium } = require('./lib/chromium');
 
 const root = path.resolve(__dirname, '..');
 const reports = path.join(root, 'tmp', 'test-reports');
@@ -61,6 +63,8 @@ async function main() {
   fs.mkdirSync(reports, { recursive: true });
   let broker;
   try {
+    // First: a machine that cannot get Chromium (for the browser tests) says so at once.
+    ensureChromium();
     run('lint', 'npm', ['run', '--silent', 'lint']);
     run('type check', 'npm', ['run', '--silent', 'typecheck']);
     run('unit tests', ...jest('unit'));

@@ -1,3 +1,4 @@
+import { authConfigFromEnv, loggingConfigFromEnv, type AuthConfig, type LoggingConfig } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
 import { databaseUrlSetting, settingsFrom, type Settings } from '@tally/settings';
 
@@ -120,3 +121,15 @@ export const loadConfig = (env = process.env): AdminConsoleConfig => {
     },
   };
 };
+
+/** What only the console's web server needs (not `npm run admin`, which shares loadConfig). */
+export interface AdminHttpConfig {
+  /** The same bearer tokens as the services; every /api route needs the `tally:admin` scope. */
+  auth: AuthConfig;
+  logging: LoggingConfig;
+}
+
+export const loadHttpConfig = (env = process.env): AdminHttpConfig => ({
+  auth: authConfigFromEnv(env),
+  logging: loggingConfigFromEnv(env),
+});

@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
-export type ServiceName = 'command-service' | 'query-service';
+export type ServiceName = 'command-service' | 'query-service' | 'admin-console';
 
 const portVariable: Record<ServiceName, string> = {
   'command-service': 'COMMAND_SERVICE_PORT',
   'query-service': 'QUERY_SERVICE_PORT',
+  'admin-console': 'ADMIN_CONSOLE_PORT',
 };
 
 const workspaceRoot = path.resolve(__dirname, '../../../..');
