@@ -106,7 +106,7 @@ describe('query-service replicas in one consumer group', () => {
     }, 20_000);
     expect(ready.details.projections.parkedEvents).toBe(0);
     const metrics = await fetch(`${second.url}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/tally_projection_consumer_lag\{group="[^"]+",topic="[^"]+",partition="2"\} 0/);
+    expect(metrics).toMatch(/tally_projection_lag_messages\{group="[^"]+",topic="[^"]+",partition="2"\} 0/);
     expect(metrics).toMatch(/tally_projection_position\{[^}]*partition="0"\} \d+/);
     // SIGTERM: shutdown hooks stop the consumer (it leaves the group) and Nest re-raises the signal;
     // a hung shutdown would end in the helper's SIGKILL after 15 s instead.

@@ -19,6 +19,7 @@ import { RequestTransferHandler } from './request-transfer/request-transfer.hand
 import { RequestTransferHttp } from './request-transfer/request-transfer.http';
 import { StreamStateCache } from './pipeline/stream-state-cache';
 import { TransferProcessManager } from './transfer-process/transfer-process-manager';
+import { TransferMetrics } from './transfer-process/transfer-metrics';
 import { TransferWorker } from './transfer-process/transfer-worker';
 import { TransfersInFlight } from './transfer-process/transfers-in-flight';
 import { WithdrawMoneyHandler } from './withdraw-money/withdraw-money.handler';
@@ -58,6 +59,7 @@ export class AccountsCommandsModule {
         TransfersInFlight,
         TransferProcessManager,
         TransferWorker,
+        TransferMetrics,
         { provide: APP_INTERCEPTOR, useClass: CommandErrorsInterceptor },
       ],
       exports: [

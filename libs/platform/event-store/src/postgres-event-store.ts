@@ -1,5 +1,6 @@
 import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
+import { appendDuration } from './append-metrics';
 import type { EventStore } from './event-store';
 import {
   AppendSignal,
@@ -96,6 +97,8 @@ export class PostgresEventStore implements EventStore {
    * Build one per pool (the application's comes from EventStoreModule): a group committer assumes it
    * is the only one writing batches through its pool.
    */
+  private readonly appendTimes = appendDuration();
+
   constructor(
     private readonly db: Queryable,
     options: PostgresEventStoreOptions = {},
@@ -143,6 +146,7 @@ export class PostgresEventStore implements EventStore {
         );
       throw error;
     };
+    const started = performance.now();
     if (this.committer) {
       const claimed = await this.committer
         .append(streamId, streamType, expectedVersion, events)
@@ -150,6 +154,7 @@ export class PostgresEventStore implements EventStore {
       if (!claimed) {
         throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
       }
+      this.appendTimes.observe({ mode: 'committed' }, (performance.now() - started) / 1000);
       return expectedVersion + events.length;
     }
     // Inside a caller's transaction: its NOTIFY fires at that transaction's commit.
@@ -172,6 +177,11 @@ export class PostgresEventStore implements EventStore {
     if (rows[0].claimed !== 1) {
       throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
     }
+    // Through the pool the statement commits itself; in a caller's transaction it does not yet.
+    this.appendTimes.observe(
+      { mode: isPool(this.db) ? 'committed' : 'in-transaction' },
+      (performance.now() - started) / 1000,
+    );
     return expectedVersion + events.length;
   }
 

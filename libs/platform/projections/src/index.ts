@@ -22,3 +22,4 @@ export * from './dead-letters/dead-letter-marks';
 export * from './dead-letters/dead-letter-selection';
 export * from './dead-letters/dead-letter-desk';
 export * from './rebuild/rebuild-job';
+export * from './consumer-lag-view';

@@ -1,5 +1,11 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
-import { DeadLetterPublisher, REPUBLISH_FIX, type DeadLetter, type KafkaLogger } from '@tally/messaging';
+import {
+  DeadLetterPublisher,
+  REPUBLISH_FIX,
+  deadLetterTopicOf,
+  type DeadLetter,
+  type KafkaLogger,
+} from '@tally/messaging';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Projection } from './projection';
@@ -8,7 +14,8 @@ import { applyInOneTransaction } from './apply-events';
 import { BatchGathering } from './batch-gathering';
 import { savePartitionProgress, type PartitionProgress } from './partition-progress';
 import { ProcessSpans } from './process-spans';
-import { projectionMetrics } from './projection-metrics';
+import { ConsumerLagView, type LagReading } from './consumer-lag-view';
+import { projectionMetrics, watchProjectionMetrics } from './projection-metrics';
 import { TopicHistoryWatch, type HistoryLoss } from './topic-history';
 
 export interface ProjectionConsumerOptions {
@@ -104,6 +111,8 @@ export class ProjectionConsumer {
   private readonly offsets: AppliedOffsets;
   private readonly fetches = new BatchGathering<EachBatchPayload>((payloads) => this.trackWork(payloads));
   private readonly history: TopicHistoryWatch;
+  private readonly lagView: ConsumerLagView;
+  private unwatchMetrics?: () => void;
   private admin?: Promise<Admin>;
   /** The check of a new assignment against the topic; fetches wait for it (briefly). */
   private assignment?: Promise<void>;
@@ -135,6 +144,22 @@ export class ProjectionConsumer {
       admin: () => this.adminClient(),
       logger: options.logger,
     });
+    this.lagView = new ConsumerLagView({
+      topic: options.topic,
+      groupId: options.groupId,
+      admin: () => this.adminClient(),
+      recordedEventTimes: () => this.recordedEventTimes(),
+    });
+    // Every series at 0 from the start: rate() and increase() need a first sample.
+    const labels = { group: options.groupId, topic: options.topic };
+    for (const counter of [this.metrics.applied, this.metrics.deadLettered, this.metrics.parked])
+      counter.inc(labels, 0);
+    this.metrics.applyDelay.zero({ group: options.groupId });
+  }
+
+  /** Owned partitions with lag and freshness computed now, from the topic's ends (cached briefly). */
+  partitionsNow(): Promise<LagReading[]> {
+    return this.lagView.read();
   }
 
   get appliedCount(): number {
@@ -186,13 +211,11 @@ export class ProjectionConsumer {
           if (this.assignment === assignment) this.assignment = undefined;
         });
       this.assignment = assignment;
+      this.lagView.assigned([...owned]);
       for (const partition of [...this.partitions.keys()].filter((p) => !owned.has(p))) {
         this.partitions.delete(partition);
         this.offsets.forget(partition);
         this.history.forget(partition);
-        const labels = this.labels(partition);
-        this.metrics.lag.remove(labels);
-        this.metrics.position.remove(labels);
       }
     });
     await this.consumer.connect();
@@ -207,9 +230,18 @@ export class ProjectionConsumer {
       eachBatch: (payload) => this.fetches.add(payload),
     });
     this.running = true;
+    this.unwatchMetrics = watchProjectionMetrics({
+      group: this.options.groupId,
+      topic: this.options.topic,
+      projector: this.options.projector,
+      lag: () => this.lagView.read(),
+      parked: () => this.parkedCount(),
+      deadLetters: () => this.deadLetterCount(),
+    });
   }
 
   async stop(): Promise<void> {
+    this.unwatchMetrics?.();
     if (this.running) {
       // Commit what has been applied before leaving the group, so the next owner re-reads little.
       try {
@@ -223,6 +255,31 @@ export class ProjectionConsumer {
     await this.consumer.disconnect();
     await this.deadLetters.close();
     await this.admin?.then((admin) => admin.disconnect()).catch(() => undefined);
+  }
+
+  private async parkedCount(): Promise<number> {
+    const [{ parked }] = await this.options.dataSource.query(
+      'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
+      [this.options.projector],
+    );
+    return parked;
+  }
+
+  private async deadLetterCount(): Promise<{ topic: string; messages: number }> {
+    const topic = deadLetterTopicOf(this.options.topic);
+    const admin = await this.adminClient();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return { topic, messages: offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0) };
+  }
+
+  /** The newest applied event time per partition as recorded with the chunks (`projection_progress`). */
+  private async recordedEventTimes(): Promise<Map<number, Date | null>> {
+    if (!(this.options.recordProgress ?? true)) return new Map();
+    const rows: { partition: number; newest: Date | null }[] = await this.options.dataSource.query(
+      `SELECT partition, newest_event_at AS newest FROM projection_progress WHERE group_id = $1 AND topic = $2`,
+      [this.options.groupId, this.options.topic],
+    );
+    return new Map(rows.map((row) => [row.partition, row.newest]));
   }
 
   private adminClient(): Promise<Admin> {
@@ -275,8 +332,9 @@ export class ProjectionConsumer {
       const { heartbeat } = open[0].payload;
       const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
       let applied: Map<number, number>;
+      let newest: Map<number, string | null>;
       try {
-        applied = await this.applyChunk(payloads[0].batch.topic, slices);
+        ({ applied, newest } = await this.applyChunk(payloads[0].batch.topic, slices));
       } finally {
         clearInterval(keepAlive);
       }
@@ -288,6 +346,7 @@ export class ProjectionConsumer {
         const next = BigInt(last) + 1n;
         this.offsets.applied(slice.partition, next);
         this.history.applied(slice.partition, next);
+        this.lagView.chunkApplied(slice.partition, next, newest.get(slice.partition) ?? null);
         this.track(
           slice.partition,
           next,
@@ -300,8 +359,11 @@ export class ProjectionConsumer {
     }
   }
 
-  /** Returns the number of events newly applied, per partition. */
-  private async applyChunk(topic: string, slices: Slice[]): Promise<Map<number, number>> {
+  /** Returns the number of events newly applied, and the newest event's time, per partition. */
+  private async applyChunk(
+    topic: string,
+    slices: Slice[],
+  ): Promise<{ applied: Map<number, number>; newest: Map<number, string | null> }> {
     const decoded: EventEnvelope[] = [];
     const letters: DeadLetter[] = [];
     const partitionOf = new Map<string, number>();
@@ -349,7 +411,7 @@ export class ProjectionConsumer {
       const partition = partitionOf.get(event.streamId) as number;
       applied.set(partition, (applied.get(partition) ?? 0) + 1);
     }
-    return applied;
+    return { applied, newest: new Map(progress.map((p) => [p.partition, p.newestEventAt])) };
   }
 
   private async applyInOneTransaction(
@@ -374,19 +436,16 @@ export class ProjectionConsumer {
       { group: this.options.groupId, topic: this.options.topic },
       selection.fresh.length,
     );
+    const now = Date.now();
+    const delay = this.metrics.applyDelay.labels({ group: groupId });
+    for (const event of selection.fresh)
+      delay.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
     return { fresh: selection.fresh, parked: selection.parked.length };
   }
 
   private track(partition: number, next: bigint, highWatermark: bigint, messages: number, applied: number) {
     const lag = Number(highWatermark > next ? highWatermark - next : 0n);
     this.partitions.set(partition, { position: next.toString(), lag });
-    const labels = this.labels(partition);
-    this.metrics.lag.set(labels, lag);
-    this.metrics.position.set(labels, Number(next));
     this.options.onChunk?.({ partition, messages, applied, nextOffset: next, highWatermark });
-  }
-
-  private labels(partition: number) {
-    return { group: this.options.groupId, topic: this.options.topic, partition: String(partition) };
   }
 }

@@ -117,7 +117,20 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
       'SELECT count(*)::int AS parked FROM parked_events WHERE projector = $1',
       [this.options.projector],
     );
-    return { ...this.consumer.status(), parkedEvents: parked };
+    const status = this.consumer.status();
+    // Lag against the topic's ends now (cached briefly), not as of the last applied chunk: a
+    // stalled consumer shows its lag growing. Empty until the broker has answered once.
+    const now = await this.consumer.partitionsNow().catch(() => []);
+    const partitions =
+      now.length === 0
+        ? status.partitions
+        : Object.fromEntries(
+            now.map((p) => [
+              String(p.partition),
+              { position: p.position.toString(), lag: p.lag, freshnessSeconds: p.freshnessSeconds },
+            ]),
+          );
+    return { ...status, partitions, parkedEvents: parked };
   };
 
   /** A backfill runs in the background, so that the service listens (and answers readiness) meanwhile. */

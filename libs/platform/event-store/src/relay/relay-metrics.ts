@@ -26,6 +26,13 @@ export function registerRelayMetrics(relay: OutboxRelay): void {
       this.set((await relay.topicLoss())?.partitions.length ?? 0);
     },
   });
+  new Gauge({
+    name: 'tally_relay_leader',
+    help: 'Whether this process leads the relay now (1) or waits for the lock (0): sum over the instances should be 1',
+    collect() {
+      this.set(relay.isLeader ? 1 : 0);
+    },
+  });
   let reported = 0;
   new Counter({
     name: 'tally_relay_published_total',

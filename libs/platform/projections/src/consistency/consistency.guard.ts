@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { decodeConsistencyToken } from '@tally/contracts';
 import { ProblemException } from '@tally/http';
 import type { FastifyRequest } from 'fastify';
+import { Histogram, register } from 'prom-client';
 import { ConsistencyWaiter } from './consistency-waiter';
 
 export const CONSISTENCY_TOKEN_HEADER = 'x-consistency-token';
@@ -16,6 +17,22 @@ export interface ConsistencySettings {
 
 export const CONSISTENCY_SETTINGS = Symbol('CONSISTENCY_SETTINGS');
 
+const waitHistogram = (): Histogram<'outcome'> => {
+  const existing = register.getSingleMetric('tally_consistency_wait_seconds') as
+    Histogram<'outcome'> | undefined;
+  if (existing) return existing;
+  const histogram = new Histogram({
+    name: 'tally_consistency_wait_seconds',
+    help: 'How long reads with X-Consistency-Token waited for their write to be applied; outcome reached or timeout (answered 503)',
+    labelNames: ['outcome'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+  });
+  // Both series exist from the start: a timeout rate is 0, not absent, until the first timeout.
+  histogram.zero({ outcome: 'reached' });
+  histogram.zero({ outcome: 'timeout' });
+  return histogram;
+};
+
 /**
  * Read-your-writes for any route: a request carrying `X-Consistency-Token` is held until the read
  * database has applied that write, then answered; if that takes longer than the allowed wait it gets
@@ -28,6 +45,8 @@ export const CONSISTENCY_SETTINGS = Symbol('CONSISTENCY_SETTINGS');
  */
 @Injectable()
 export class ConsistencyGuard implements CanActivate {
+  private readonly waits = waitHistogram();
+
   constructor(
     private readonly waiter: ConsistencyWaiter,
     @Inject(CONSISTENCY_SETTINGS) private readonly settings: ConsistencySettings,
@@ -47,6 +66,7 @@ export class ConsistencyGuard implements CanActivate {
       );
     const timeoutMs = this.timeoutOf(request.headers[CONSISTENCY_TIMEOUT_HEADER]);
     const outcome = await this.waiter.waitFor(point, timeoutMs);
+    this.waits.observe({ outcome: outcome.reached ? 'reached' : 'timeout' }, outcome.waitedMs / 1000);
     if (outcome.reached) return true;
     throw new ProblemException(
       503,
