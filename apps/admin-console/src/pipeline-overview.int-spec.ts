@@ -122,9 +122,11 @@ describe('pipeline overview from Kafka and the databases', () => {
 
   it('shows every published event as lag while nothing consumes', async () => {
     relay.start();
+    // One reading reads the topic's ends before the relay's checkpoint: wait for both to show it all.
     const overview = await eventually(async () => {
       const reading = await reader.read();
       expect(reading.relay?.backlog).toBe(0);
+      expect(totalLag(reading)).toBe(6);
       return reading;
     }, 30_000);
     expect(overview.relay?.leader).toMatch(/^pid \d+ on /);
@@ -153,7 +155,8 @@ describe('pipeline overview from Kafka and the databases', () => {
     const [member] = set.members;
     expect(member.partitions).toEqual([0, 1, 2]);
     for (const p of set.partitions) {
-      expect(p.appliedOffset).toBe(p.endOffset);
+      // A partition the keys left empty has nothing applied.
+      expect(p.appliedOffset).toBe(p.endOffset === '0' ? null : p.endOffset);
       expect(p.freshnessSeconds).toBe(0);
       expect(p.member).toBe(member.clientId);
     }
