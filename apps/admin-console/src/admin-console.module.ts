@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule, OperationsController, READINESS_CHECKS, loggingModule } from '@tally/http';
 import type { AdminConsoleConfig, AdminHttpConfig } from './config';
 import { ConsoleDatabases } from './console-databases';
+import { operatorActions } from './operator-actions';
 import { PipelineController } from './pipeline/pipeline.controller';
 import { PipelineReadings } from './pipeline/pipeline-readings';
 import { SessionController } from './session.controller';
@@ -16,6 +17,7 @@ import { TraceController } from './trace/trace.controller';
 @Module({})
 export class AdminConsoleModule {
   static register(config: AdminConsoleConfig, http: AdminHttpConfig): DynamicModule {
+    const actions = operatorActions(config);
     return {
       module: AdminConsoleModule,
       imports: [loggingModule('admin-console', http.logging), AuthModule.forRoot(http.auth), TerminusModule],
@@ -24,9 +26,11 @@ export class AdminConsoleModule {
         PipelineController,
         StreamsController,
         TraceController,
+        ...actions.controllers,
         OperationsController,
       ],
       providers: [
+        ...actions.providers,
         { provide: ConsoleDatabases, useFactory: () => new ConsoleDatabases(config) },
         { provide: PipelineReadings, useFactory: () => new PipelineReadings(config) },
         {

@@ -23,6 +23,8 @@ export class PipelineReadings implements OnApplicationShutdown {
       writeDatabaseUrl: config.writeDatabaseUrl,
       replicaSets: config.replicaSets,
       commandMetricsUrls: config.commandMetricsUrls,
+      // Re-driven and handled letters (the Dead letters page, npm run dead-letters) are not unhandled.
+      deadLetterMarksDatabaseUrl: config.actions.readDatabaseUrl,
     });
   }
 

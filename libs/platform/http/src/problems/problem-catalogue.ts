@@ -180,6 +180,16 @@ const reads = {
   },
 } as const satisfies Record<string, ProblemEntry>;
 
+/** The admin console's operator actions. */
+const operations = {
+  'rebuild-already-running': {
+    statuses: [503],
+    title: 'A rebuild is already running',
+    description:
+      'Another rebuild of the same read models holds the read database (started by `npm run rebuild` or another console): one at a time. Nothing was started; retry after `Retry-After`, once it has finished.',
+  },
+} as const satisfies Record<string, ProblemEntry>;
+
 /** The ledger's rules: refusals of the account and transfer deciders. */
 const rules = {
   'account-not-found': {
@@ -262,11 +272,16 @@ export const problemCatalogue: Readonly<Record<ProblemCode, ProblemEntry>> = {
   ...platform,
   ...writes,
   ...reads,
+  ...operations,
   ...rules,
 };
 
 export type ProblemCode =
-  keyof typeof platform | keyof typeof writes | keyof typeof reads | keyof typeof rules;
+  | keyof typeof platform
+  | keyof typeof writes
+  | keyof typeof reads
+  | keyof typeof operations
+  | keyof typeof rules;
 
 export const isProblemCode = (code: string): code is ProblemCode => Object.hasOwn(problemCatalogue, code);
 

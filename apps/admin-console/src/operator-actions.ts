@@ -1,0 +1,54 @@
+import type { OnApplicationShutdown, Provider } from '@nestjs/common';
+import { createKafka, nestLogger } from '@tally/messaging';
+import { DeadLetterDesk } from '@tally/projections';
+import type { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import type { AdminConsoleConfig } from './config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { ConsoleRebuilds } from './rebuild/console-rebuilds';
+import { RebuildController } from './rebuild/rebuild.controller';
+
+/** The operator actions' connections: a Kafka client and a small writable pool for the marks. */
+export class ActionConnections implements OnApplicationShutdown {
+  readonly kafka: Kafka;
+  /** The first replica set's read database, writable: the dead-letter marks. */
+  readonly marksDb: Pool;
+
+  constructor(config: AdminConsoleConfig) {
+    this.kafka = createKafka(config.kafka, nestLogger('kafkajs'));
+    this.marksDb = new Pool({
+      connectionString: config.actions.readDatabaseUrl,
+      max: 2,
+      connectionTimeoutMillis: 5_000,
+      statement_timeout: 10_000,
+      application_name: 'tally-admin-console',
+    });
+    this.marksDb.on('error', () => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.marksDb.end().catch(() => undefined);
+  }
+}
+
+/**
+ * What the console does, rather than shows: dead letters (re-drive, mark handled) and rebuilds.
+ * Providers and controllers for the console's module.
+ */
+export const operatorActions = (config: AdminConsoleConfig) => ({
+  controllers: [DeadLettersController, RebuildController],
+  providers: [
+    { provide: ActionConnections, useFactory: () => new ActionConnections(config) },
+    {
+      provide: DeadLetterDesk,
+      useFactory: (connections: ActionConnections) =>
+        new DeadLetterDesk({ kafka: connections.kafka, topic: config.kafka.topic, db: connections.marksDb }),
+      inject: [ActionConnections],
+    },
+    {
+      provide: ConsoleRebuilds,
+      useFactory: (connections: ActionConnections) => new ConsoleRebuilds(config, connections.kafka),
+      inject: [ActionConnections],
+    },
+  ] satisfies Provider[],
+});
