@@ -11,6 +11,7 @@ import { memoryScenario } from './scenarios/memory';
 import { readsScenario } from './scenarios/reads';
 import { rebuildScenario } from './scenarios/rebuild';
 import { relayScenario } from './scenarios/relay';
+import { tracingScenario } from './scenarios/tracing';
 import { settingsFromEnv, type BenchSettings } from './settings';
 
 /** In run order: memory comes last, it reports the peaks of the service processes over the others. */
@@ -25,6 +26,7 @@ const scenarios: Record<string, (settings: BenchSettings) => Promise<ScenarioRes
   rebuild: rebuildScenario,
   reads: readsScenario,
   growth: growthScenario,
+  tracing: tracingScenario,
   memory: memoryScenario,
 };
 

@@ -72,6 +72,18 @@ export class BenchSystem {
     await (await shared?.catch(() => undefined))?.stop();
   }
 
+  /** A system of its own (not the shared one): for scenarios that restart the services. */
+  static isolated(settings: BenchSettings): Promise<BenchSystem> {
+    return new BenchSystem(settings).start();
+  }
+
+  /** Stops both services and starts them again with `env` on top of the system's own settings. */
+  async restartServices(env: Record<string, string>): Promise<void> {
+    await Promise.all([this.command?.stop(), this.query?.stop()]);
+    this.command = await startService('command-service', { env: { ...this.env, ...env } });
+    this.query = await startService('query-service', { env: { ...this.env, ...env } });
+  }
+
   static recordPeak(name: string, mb: number): void {
     BenchSystem.otherPeaks[name] = Math.max(BenchSystem.otherPeaks[name] ?? 0, mb);
   }

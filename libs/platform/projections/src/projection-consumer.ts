@@ -397,10 +397,14 @@ export class ProjectionConsumer {
         'dead-lettered',
       );
     }
-    const { fresh, parked } = await this.applyInOneTransaction(decoded, progress).catch((error: unknown) => {
+    let outcome: { fresh: EventEnvelope[]; parked: number };
+    try {
+      outcome = await this.applyInOneTransaction(decoded, progress);
+    } catch (error) {
       spans?.failed(error);
       throw error;
-    });
+    }
+    const { fresh, parked } = outcome;
     if (spans && positions) spans.committed(positions, fresh);
     if (parked > 0) {
       this.metrics.parked.inc({ group: this.options.groupId, topic }, parked);

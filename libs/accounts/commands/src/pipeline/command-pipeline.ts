@@ -16,7 +16,7 @@ import type { CommandContext, WriteResult } from '../pipeline/command-context';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 import { backOff } from './back-off';
 import {
-  answerTraced,
+  traceAnswers,
   eventTraceFields,
   startAppendSpan,
   traceCommand,
@@ -159,8 +159,7 @@ export class CommandPipeline {
   ): Promise<WriteResult> {
     const transaction = this.scope.inTransaction ? this.scope.db : undefined;
     const traced = traceCommand(stream, command, context.correlationId);
-    return new Promise<WriteResult>((settled, failed) => {
-      const { resolve, reject } = answerTraced(traced, settled, failed);
+    return new Promise<WriteResult>((resolve, reject) => {
       const waiting: CommandWaiting = {
         kind: 'command',
         alone: transaction !== undefined,
@@ -175,6 +174,7 @@ export class CommandPipeline {
         resolve,
         reject,
       };
+      if (traced) traceAnswers(waiting, traced);
       const held = this.held.getStore();
       if (held?.streamId === stream.streamId) void this.writeInHeldTurn(held, waiting);
       else this.queues.push(stream.streamId, waiting); // a full queue throws: the promise rejects

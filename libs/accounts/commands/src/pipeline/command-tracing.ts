@@ -39,24 +39,21 @@ export const traceCommand = (
   return { span, context: trace.setSpan(parent, span) };
 };
 
-/** Ends the command's span when its promise settles (a refusal marks it failed). */
-export const answerTraced = <T>(
-  traced: CommandTrace | undefined,
-  resolve: (value: T) => void,
-  reject: (error: unknown) => void,
-): { resolve: (value: T) => void; reject: (error: unknown) => void } =>
-  traced
-    ? {
-        resolve: (value) => {
-          endSpan(traced.span);
-          resolve(value);
-        },
-        reject: (error) => {
-          endSpan(traced.span, error);
-          reject(error);
-        },
-      }
-    : { resolve, reject };
+/** Ends the command's span when the command is answered (a refusal marks it failed). */
+export const traceAnswers = <T>(
+  waiting: { resolve(value: T): void; reject(error: unknown): void },
+  traced: CommandTrace,
+): void => {
+  const { resolve, reject } = waiting;
+  waiting.resolve = (value) => {
+    endSpan(traced.span);
+    resolve(value);
+  };
+  waiting.reject = (error) => {
+    endSpan(traced.span, error);
+    reject(error);
+  };
+};
 
 /** The trace context stored in the metadata of a command's events (none for an untraced command). */
 const NO_FIELDS: TraceFields = Object.freeze({});
@@ -73,7 +70,9 @@ export const startAppendSpan = (
   expectedVersion: number,
   commands: { trace?: CommandTrace }[],
 ): Span | undefined => {
-  if (!commands.some((command) => command.trace)) return undefined;
+  let traced = false;
+  for (const command of commands) traced ||= command.trace !== undefined;
+  if (!traced) return undefined;
   const traces = commands.flatMap(({ trace: traced }) => (traced ? [traced] : []));
   const links: Link[] = traces.slice(1).map(({ span }) => ({ context: span.spanContext() }));
   return tallyTracer().startSpan(
