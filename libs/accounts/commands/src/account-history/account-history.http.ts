@@ -38,7 +38,10 @@ export class AuditedEvent {
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty({ format: 'date-time' }) recordedAt!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
-  @ApiProperty({ description: 'correlationId, causationId, actor' }) metadata!: EventMetadata;
+  @ApiProperty({
+    description: 'correlationId, causationId, actor; traceparent and tracestate when the write was traced',
+  })
+  metadata!: EventMetadata;
 }
 
 export class AccountHistory {
