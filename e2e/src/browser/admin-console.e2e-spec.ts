@@ -54,6 +54,31 @@ describe('admin console in Chromium', () => {
     await signedIn.close();
   }, 60_000);
 
+  it('serves the app to anyone, its API only with the admin scope, bad input as problems', async () => {
+    const page = await fetch(t.console.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain('<div id="app">');
+
+    const admin = await t.admin();
+    const routes = ['/api/session', '/api/pipeline', `/api/streams/${randomUUID()}`, '/api/trace/some-id'];
+    for (const route of routes) {
+      const anonymous = await get(t.console.url, route, undefined);
+      expect([route, anonymous.status, anonymous.body.code]).toEqual([route, 401, 'unauthorized']);
+      const owner = await get(t.console.url, route, token);
+      expect([route, owner.status, owner.body.code]).toEqual([route, 403, 'insufficient-scope']);
+    }
+    const badId = await get(t.console.url, '/api/streams/not-a-uuid', admin);
+    expect([badId.status, badId.body.code, badId.body.errors]).toEqual([
+      400,
+      'validation-failed',
+      [{ field: 'accountId', messages: ['accountId must be a UUID'] }],
+    ]);
+    expect((await get(t.console.url, `/api/streams/${randomUUID()}`, admin)).status).toBe(404);
+    expect((await get(t.console.url, '/api/trace/nobody-sent-this', admin)).status).toBe(404);
+    expect((await get(t.console.url, '/api/nothing-here', admin)).body.code).toBe('not-found');
+  }, 60_000);
+
   it("Streams shows an account's events beside its read rows, checked against their fold", async () => {
     const accountId = await openAccount();
     expect(
