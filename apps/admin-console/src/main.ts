@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     title: 'Tally admin console',
     description: "The operators' console: its API (every route needs the tally:admin scope).",
   });
-  await serveWebApp(app);
+  serveWebApp(app);
   await app.listen({ host: config.host, port: config.port });
   new Logger('main').log(`admin console listening on http://${config.host}:${config.port}`);
 }

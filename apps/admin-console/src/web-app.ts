@@ -15,10 +15,12 @@ export const webRoot = path.resolve(__dirname, '..', 'web');
  * script). A route per file that exists at start-up (no wildcard), so any other path, `/api/...`
  * included, is answered by the API as a 404 problem.
  */
-export async function serveWebApp(app: NestFastifyApplication, root = webRoot): Promise<void> {
+export function serveWebApp(app: NestFastifyApplication, root = webRoot): void {
   if (!fs.existsSync(path.join(root, 'index.html')))
     throw new Error(`The console's web app is not built (${root}/index.html is missing): run npm run build.`);
-  await app
+  // Queued, not awaited (as Nest's own useStaticAssets does): it loads with the other plugins when the
+  // app starts listening. Awaiting it here would load Fastify's plugin queue before Nest is done.
+  void app
     .getHttpAdapter()
     .getInstance()
     .register(fastifyStatic, {

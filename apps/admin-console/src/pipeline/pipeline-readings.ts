@@ -6,15 +6,21 @@ import type { AdminConsoleConfig } from '../config';
 /** How old a reading may be when handed to another caller: every open Pipeline page shares it. */
 export const READING_MAX_AGE_MS = 1_000;
 
+/** How long a caller waits for a reading before being told the stores are not answering. */
+export const READING_TIMEOUT_MS = 5_000;
+
 /**
  * The pipeline overview for the Pipeline page, read from the stores (@tally/operations). Callers
  * within READING_MAX_AGE_MS of a reading, or while one is being taken, share it: ten open tabs
  * polling every 1.5 s cost one reading a second, not ten, and commands/s is measured over a steady
- * interval.
+ * interval. A reading that hangs (Kafka unreachable: its client retries for most of a minute) fails
+ * its callers after READING_TIMEOUT_MS, so the page says so at once; it goes on in the background,
+ * and no second one starts beside it.
  */
 export class PipelineReadings implements OnApplicationShutdown {
   private readonly reader: PipelineOverviewReader;
-  private latest?: { at: number; overview: Promise<PipelineOverview> };
+  private last?: { at: number; overview: PipelineOverview };
+  private inFlight?: Promise<PipelineOverview>;
 
   constructor(config: AdminConsoleConfig) {
     this.reader = new PipelineOverviewReader({
@@ -29,18 +35,30 @@ export class PipelineReadings implements OnApplicationShutdown {
   }
 
   read(): Promise<PipelineOverview> {
-    if (this.latest && Date.now() - this.latest.at < READING_MAX_AGE_MS) return this.latest.overview;
-    const overview = this.reader.read();
-    const reading = { at: Date.now(), overview };
-    this.latest = reading;
-    // A failed reading is not shared: the next caller tries again.
-    overview.catch(() => {
-      if (this.latest === reading) this.latest = undefined;
-    });
-    return overview;
+    if (this.last && Date.now() - this.last.at < READING_MAX_AGE_MS)
+      return Promise.resolve(this.last.overview);
+    this.inFlight ??= this.reader
+      .read()
+      .then((overview) => {
+        this.last = { at: Date.now(), overview };
+        return overview;
+      })
+      .finally(() => (this.inFlight = undefined));
+    return withTimeout(this.inFlight, READING_TIMEOUT_MS);
   }
 
   onApplicationShutdown(): Promise<void> {
     return this.reader.close();
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no reading within ${ms / 1000} s: Kafka or a database is not answering`)),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
