@@ -25,8 +25,8 @@ const entryOf = (name: ServiceName) => {
  * generation makes it collect sooner. Node 24's V8 also lets the young generation grow to 64 MB
  * semi-spaces under a high allocation rate (heap limit 384 MB with these flags, against 240 MB on
  * Node 20): the command service peaked at ~315 MB RSS. 16 MB semi-spaces (Node 20's ceiling) brought
- * it back to ~236 MB at no measurable CPU cost (bench/README.md). Keep in step with the Dockerfile
- * and docker-compose.yml.
+ * it back to 202-236 MB, and its CPU per deposit down by about a third (bench/README.md). Keep in
+ * step with the Dockerfile and docker-compose.yml.
  */
 export const SERVICE_NODE_FLAGS = [
   '--enable-source-maps',
