@@ -1,6 +1,5 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { accountReadModels } from '@tally/accounts-read-models';
-import { runMigrations } from '@tally/database';
 import { nestLogger } from '@tally/messaging';
 import { RebuildJob, type RebuildJobStatus } from '@tally/projections';
 import type { Kafka } from 'kafkajs';
@@ -73,9 +72,9 @@ export class ConsoleRebuilds implements OnApplicationShutdown {
   }
 
   private async launch(by: string, request: RebuildRequest): Promise<StartOutcome> {
+    // No migrations here (unlike `npm run rebuild`): the query service has run them, and the
+    // console should not change a schema; a read database without its tables fails the rebuild.
     const { actions } = this.config;
-    // The tables must be as the migrations make them before they are copied (as `npm run rebuild`).
-    await runMigrations(actions.rebuildDatabaseUrl, accountReadModels.migrations, 'read');
     const label = new Date().toISOString().replace(/\D/g, '').slice(0, 17);
     const job = await RebuildJob.start({
       kafka: this.kafka,

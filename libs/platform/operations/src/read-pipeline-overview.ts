@@ -50,7 +50,7 @@ export async function readPipelineOverview(sources: OverviewSources): Promise<Pi
   const [relay, transfers, deadLetters, commands, replicaSets] = await Promise.all([
     attempt('write database', () => readRelayStatus(sources.writeDb, sources.relayName)),
     attempt('write database', () => readTransferStatus(sources.writeDb)),
-    attempt('dead-letter topic', () => countDeadLetters(sources)),
+    attempt('dead-letter topic', () => countDeadLetters(sources, (error) => unavailable.push(error))),
     sampler ? attempt('command-service metrics', () => sampler.read()) : null,
     Promise.all(
       sources.replicaSets.map((set) => readReplicaSet(sources.admin, sources.topic, ends, set, now)),
@@ -68,14 +68,25 @@ export async function readPipelineOverview(sources: OverviewSources): Promise<Pi
   };
 }
 
-async function countDeadLetters(sources: OverviewSources): Promise<DeadLetterCount> {
+async function countDeadLetters(
+  sources: OverviewSources,
+  unreadable: (entry: PipelineOverview['unavailable'][number]) => void,
+): Promise<DeadLetterCount> {
   const topic = deadLetterTopicOf(sources.topic);
   // The query service creates the dead-letter topic; before that there are none.
   const exists = (await sources.admin.listTopics()).includes(topic);
   const offsets = exists ? await sources.admin.fetchTopicOffsets(topic) : [];
   const bounds = offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
   const total = bounds.reduce((sum, p) => sum + Number(p.high - p.low), 0);
-  const handled = sources.handledDeadLetters && total > 0 ? await sources.handledDeadLetters(bounds) : 0;
+  // Marks that cannot be read (their database down or not migrated yet) leave every letter unhandled,
+  // rather than hiding the count the topic gives.
+  const handled =
+    sources.handledDeadLetters && total > 0
+      ? await sources.handledDeadLetters(bounds).catch((error: unknown) => {
+          unreadable({ source: 'dead-letter marks', error: message(error) });
+          return 0;
+        })
+      : 0;
   return { total, unhandled: Math.max(0, total - handled) };
 }
 
