@@ -192,4 +192,49 @@ describe('one deposit, one trace across both services (in-memory exporter)', () 
     expect(named('GET /accounts/:id').kind).toBe(SpanKind.SERVER);
     expect(named('GET /accounts/:id').attributes['http.response.status_code']).toBe(200);
   });
+
+  it("runs a transfer's later steps in the trace of the request that asked for it", async () => {
+    const auth = await testAuthHeader('alice');
+    const json = { ...auth, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${url(command)}${path}`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+      return (await response.json()) as { accountId: string; transferId: string };
+    };
+    const { accountId: from } = await post('/accounts', { ownerId: 'alice', currency: 'EUR' });
+    const { accountId: to } = await post('/accounts', { ownerId: 'alice', currency: 'EUR' });
+    await post(`/accounts/${from}/deposits`, { amount: 300 });
+    tracing.exporter.reset();
+    const { transferId } = await post('/transfers', { fromAccountId: from, toAccountId: to, amount: 120 });
+
+    const request = tracing.exporter.getFinishedSpans().find((span) => span.name === 'POST /transfers')!;
+    expect(request).toBeDefined();
+    const spans = await eventually(() => {
+      const trace = tracing.spansOf(request.spanContext().traceId);
+      expect(trace.map((span) => span.name)).toEqual(
+        expect.arrayContaining([
+          'RequestTransfer',
+          'transfer',
+          'DebitForTransfer',
+          'CreditForTransfer',
+          'CompleteTransfer',
+        ]),
+      );
+      // The credit reaches the read side in the same trace.
+      expect(trace.filter((span) => span.name === `process ${kafka.topic}`).length).toBeGreaterThanOrEqual(3);
+      return trace;
+    }, 30_000);
+    const transfer = spans.filter((span) => span.name === 'transfer');
+    expect(transfer.every((span) => span.parentSpanContext?.spanId === request.spanContext().spanId)).toBe(
+      true,
+    );
+    expect(transfer[0].attributes['tally.transfer.id']).toBe(transferId);
+    const stepParents = new Set(transfer.map((span) => span.spanContext().spanId));
+    for (const step of ['DebitForTransfer', 'CreditForTransfer', 'CompleteTransfer'])
+      expect(stepParents.has(spans.find((span) => span.name === step)!.parentSpanContext!.spanId)).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@ import {
 import { CreateIdempotencyKeys1764316800400 } from './migrations/1764316800400-create-idempotency-keys';
 import { CreateTransfersInFlight1764316800500 } from './migrations/1764316800500-create-transfers-in-flight';
 import { LeastPrivilegeRoles1764316800900 } from './migrations/1764316800900-least-privilege-roles';
+import { TransferTraceContext1764316801200 } from './migrations/1764316801200-transfer-trace-context';
 
 /** Every migration of the write database, in order: what the command service runs at start-up. */
 export const writeSideMigrations = [
@@ -19,4 +20,5 @@ export const writeSideMigrations = [
   EventLogReaderRole1764316800950,
   RelayTopicEnds1764316801000,
   IndexEventsByCorrelation1764316801100,
+  TransferTraceContext1764316801200,
 ];

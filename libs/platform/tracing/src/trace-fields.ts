@@ -10,9 +10,13 @@ export interface TraceFields {
   tracestate?: string;
 }
 
-const fieldsGetter: TextMapGetter<TraceFields> = {
+/** Stored fields as read back, where a database gives NULL for "none". */
+export type StoredTraceFields = { [K in keyof TraceFields]?: string | null };
+
+const fieldsGetter: TextMapGetter<StoredTraceFields> = {
   keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => (key === 'traceparent' || key === 'tracestate' ? carrier[key] : undefined),
+  get: (carrier, key) =>
+    key === 'traceparent' || key === 'tracestate' ? (carrier[key] ?? undefined) : undefined,
 };
 
 /** The trace context of `ctx` as fields to store with an event (none when `ctx` is not traced). */
@@ -23,6 +27,6 @@ export const traceFieldsOf = (ctx: Context = context.active()): TraceFields => {
   return traceparent === undefined ? {} : { traceparent, ...(tracestate ? { tracestate } : {}) };
 };
 
-/** The (remote) context stored fields describe; the root context when there are none. */
-export const contextOfFields = (fields: TraceFields): Context =>
-  fields.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, fields, fieldsGetter);
+/** The (remote) context stored fields describe; the root context when there are none (or NULLs). */
+export const contextOfFields = (fields: StoredTraceFields): Context =>
+  fields.traceparent ? propagation.extract(ROOT_CONTEXT, fields, fieldsGetter) : ROOT_CONTEXT;

@@ -11,6 +11,7 @@ import type { CommandContext } from '../pipeline/command-context';
 import { CommandPipeline } from '../pipeline/command-pipeline';
 import { transferStream } from '../pipeline/transfer-stream';
 import { stepEventIds } from './step-event-id';
+import { inTransferTrace } from './transfer-tracing';
 import { TransfersInFlight, type TransferInFlight } from './transfers-in-flight';
 
 type Active = TransferTerms & { status: 'requested' | 'debited' };
@@ -33,6 +34,10 @@ export class TransferProcessManager {
 
   /** Runs steps until the transfer is completed or failed. */
   async drive(row: TransferInFlight): Promise<void> {
+    return row.traceparent ? inTransferTrace(row, () => this.driveSteps(row)) : this.driveSteps(row);
+  }
+
+  private async driveSteps(row: TransferInFlight): Promise<void> {
     const { transferId, correlationId } = row;
     const context: CommandContext = { correlationId, causationId: `transfer-${transferId}` };
     for (;;) {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionScope } from '@tally/event-store';
+import { traceFieldsOf, type StoredTraceFields } from '@tally/tracing';
 
 /** Notified when a transfer is requested, so the process manager starts on it at once. */
 export const TRANSFERS_CHANNEL = 'tally_transfers_requested';
 
-export interface TransferInFlight {
+export interface TransferInFlight extends StoredTraceFields {
   transferId: string;
   correlationId: string;
   /** The code the target refused the credit with, once it did: the transfer is being refunded. */
@@ -16,11 +17,14 @@ export interface TransferInFlight {
 export class TransfersInFlight {
   constructor(private readonly scope: TransactionScope) {}
 
+  /** Keeps the active trace context (the requesting request's, when traced) for the steps. */
   async add(transfer: TransferInFlight): Promise<void> {
+    const { traceparent = null, tracestate = null } = traceFieldsOf();
     await this.scope.db.query(
-      `WITH added AS (INSERT INTO transfers_in_flight (transfer_id, correlation_id) VALUES ($1, $2) RETURNING 1)
+      `WITH added AS (INSERT INTO transfers_in_flight (transfer_id, correlation_id, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4) RETURNING 1)
        SELECT pg_notify('${TRANSFERS_CHANNEL}', '') FROM added`,
-      [transfer.transferId, transfer.correlationId],
+      [transfer.transferId, transfer.correlationId, traceparent, tracestate],
     );
   }
 
@@ -32,7 +36,7 @@ export class TransfersInFlight {
   async due(limit: number): Promise<TransferInFlight[]> {
     const { rows } = await this.scope.db.query<TransferInFlight>(
       `SELECT transfer_id AS "transferId", correlation_id AS "correlationId",
-         credit_refused AS "creditRefused" FROM transfers_in_flight
+         credit_refused AS "creditRefused", traceparent, tracestate FROM transfers_in_flight
        WHERE next_attempt_at <= now() ORDER BY requested_at LIMIT $1`,
       [limit],
     );
