@@ -199,6 +199,10 @@ function ReplicaSetRows({ set, latest }: { set: ReplicaSetStreamView; latest: nu
   );
 }
 
+/** Nothing applied yet: no rows is what the fold of no events gives. */
+const foldedEvents = (version: number) =>
+  version === 0 ? 'no events (none applied yet)' : `events 1–${version}`;
+
 function CheckResult({ set }: { set: ReplicaSetStreamView }) {
   if (!set.check)
     return (
@@ -209,13 +213,14 @@ function CheckResult({ set }: { set: ReplicaSetStreamView }) {
   if (set.check.matches)
     return (
       <p data-testid="fold-check">
-        <span class="badge ok">matches</span> The rows equal the fold of events 1–{set.check.version}.
+        <span class="badge ok">matches</span> The rows equal the fold of {foldedEvents(set.check.version)}.
       </p>
     );
   return (
     <div data-testid="fold-check">
       <p>
-        <span class="badge bad">differs</span> The rows differ from the fold of events 1–{set.check.version}:
+        <span class="badge bad">differs</span> The rows differ from the fold of{' '}
+        {foldedEvents(set.check.version)}:
       </p>
       <table>
         <caption class="sr-only">Differences between the read rows and the fold of the events</caption>
