@@ -1,22 +1,9 @@
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
+import type { EventRow } from '@tally/event-log';
 import type { StoredEventView } from './api/console-api';
 
-/** The columns of `events` the console shows. */
-export const EVENT_COLUMNS = `global_position::text AS global_position, stream_id, stream_version, event_id, event_type,
-  schema_version, data, metadata, occurred_at, recorded_at`;
-
-export interface EventRow {
-  global_position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  event_type: string;
-  schema_version: number;
-  data: unknown;
-  metadata: StoredEventView['metadata'];
-  occurred_at: Date;
-  recorded_at: Date;
-}
+/** The columns and row of `events` as every reader of the store selects them (@tally/event-log). */
+export { eventColumns as EVENT_COLUMNS, type EventRow } from '@tally/event-log';
 
 export const eventView = (row: EventRow): StoredEventView => ({
   globalPosition: row.global_position,
@@ -28,7 +15,7 @@ export const eventView = (row: EventRow): StoredEventView => ({
   occurredAt: row.occurred_at.toISOString(),
   recordedAt: row.recorded_at.toISOString(),
   data: row.data,
-  metadata: row.metadata,
+  metadata: { ...row.metadata },
 });
 
 /**
