@@ -49,6 +49,16 @@ export interface DeadLetterBounds {
   high: bigint;
 }
 
+/** The bounds in the broker's offsets of the dead-letter topic (`admin.fetchTopicOffsets`). */
+export const deadLetterBoundsOf = (
+  offsets: readonly { partition: number; low: string; high: string }[],
+): DeadLetterBounds[] =>
+  offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
+
+/** How many letters the topic holds: those that retention removed are not counted. */
+export const deadLetterTotal = (bounds: readonly DeadLetterBounds[]): number =>
+  bounds.reduce((sum, b) => sum + Number(b.high - b.low), 0);
+
 /** Tries at reading the bounds while the broker says its leader is not known yet. */
 const BOUNDS_ATTEMPTS = 8;
 
@@ -59,11 +69,7 @@ const BOUNDS_ATTEMPTS = 8;
 export async function deadLetterBounds(admin: Admin, topic: string): Promise<DeadLetterBounds[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return (await admin.fetchTopicOffsets(deadLetterTopicOf(topic))).map((p) => ({
-        partition: p.partition,
-        low: BigInt(p.low),
-        high: BigInt(p.high),
-      }));
+      return deadLetterBoundsOf(await admin.fetchTopicOffsets(deadLetterTopicOf(topic)));
     } catch (error) {
       // Right after the topic was created (or a leader moved) the broker answers "not the leader"
       // for a moment; kafkajs's admin does not retry that for offsets.

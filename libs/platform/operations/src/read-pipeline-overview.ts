@@ -1,4 +1,9 @@
-import { deadLetterTopicOf, type DeadLetterBounds } from '@tally/messaging';
+import {
+  deadLetterBoundsOf,
+  deadLetterTopicOf,
+  deadLetterTotal,
+  type DeadLetterBounds,
+} from '@tally/messaging';
 import type { Admin } from 'kafkajs';
 import type { CommandRateSampler } from './command-rates';
 import type { DeadLetterCount, PipelineOverview } from './pipeline-overview';
@@ -75,9 +80,8 @@ async function countDeadLetters(
   const topic = deadLetterTopicOf(sources.topic);
   // The query service creates the dead-letter topic; before that there are none.
   const exists = (await sources.admin.listTopics()).includes(topic);
-  const offsets = exists ? await sources.admin.fetchTopicOffsets(topic) : [];
-  const bounds = offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
-  const total = bounds.reduce((sum, p) => sum + Number(p.high - p.low), 0);
+  const bounds = exists ? deadLetterBoundsOf(await sources.admin.fetchTopicOffsets(topic)) : [];
+  const total = deadLetterTotal(bounds);
   // Marks that cannot be read (their database down or not migrated yet) leave every letter unhandled,
   // rather than hiding the count the topic gives.
   const handled =

@@ -2,7 +2,9 @@ import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import {
   DeadLetterPublisher,
   REPUBLISH_FIX,
+  deadLetterBoundsOf,
   deadLetterTopicOf,
+  deadLetterTotal,
   type DeadLetter,
   type KafkaLogger,
 } from '@tally/messaging';
@@ -268,8 +270,8 @@ export class ProjectionConsumer {
   private async deadLetterCount(): Promise<{ topic: string; messages: number }> {
     const topic = deadLetterTopicOf(this.options.topic);
     const admin = await this.adminClient();
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return { topic, messages: offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0) };
+    const bounds = deadLetterBoundsOf(await admin.fetchTopicOffsets(topic));
+    return { topic, messages: deadLetterTotal(bounds) };
   }
 
   /** The newest applied event time per partition as recorded with the chunks (`projection_progress`). */

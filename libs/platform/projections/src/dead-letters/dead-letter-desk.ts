@@ -1,6 +1,7 @@
 import {
   deadLetterBounds,
   deadLetterTopicOf,
+  deadLetterTotal,
   listDeadLetters,
   readDeadLetter,
   redriveDeadLetters,
@@ -117,7 +118,7 @@ export class DeadLetterDesk {
     await admin.connect();
     try {
       const bounds = await deadLetterBounds(admin, this.options.topic);
-      const total = bounds.reduce((sum, b) => sum + Number(b.high - b.low), 0);
+      const total = deadLetterTotal(bounds);
       return { total, unhandled: Math.max(0, total - (await this.marks.countWithin(bounds))) };
     } finally {
       await admin.disconnect();
