@@ -4,6 +4,8 @@ import { ApiProblems, type ProblemsByStatus } from '@tally/http';
 import { ApiReadYourWritesHeaders, readYourWritesProblems } from '@tally/projections';
 
 interface ReadRouteDocs {
+  /** The operation's name in the OpenAPI document, and so in generated clients (`getAccount`). */
+  operationId: string;
   summary: string;
   description?: string;
   ok: { type: Type; description: string; example: object };
@@ -17,9 +19,16 @@ const etagHeader = {
 };
 
 /** Everything the OpenAPI document says about a read route, in one decorator. */
-export const ReadRoute = ({ summary, description, ok, etag = false, problems = {} }: ReadRouteDocs) =>
+export const ReadRoute = ({
+  operationId,
+  summary,
+  description,
+  ok,
+  etag = false,
+  problems = {},
+}: ReadRouteDocs) =>
   applyDecorators(
-    ApiOperation({ summary, ...(description ? { description } : {}) }),
+    ApiOperation({ operationId, summary, ...(description ? { description } : {}) }),
     ApiOkResponse({
       type: ok.type,
       description: ok.description,

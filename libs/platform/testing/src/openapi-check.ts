@@ -64,4 +64,18 @@ export function itKeepsTheCommittedOpenApi(service: string, build: () => Promise
   it("passes Redocly's recommended rules with no error and no warning", async () => {
     expect(await redoclyLint(committedOpenApiPath(service))).toEqual([]);
   });
+
+  // Generated clients name their methods after operationIds: a verb and a noun (`depositMoney`),
+  // never the Nest class and method Swagger falls back to (`DepositMoneyHttp_deposit`).
+  it('names every operation in camelCase and tags it', () => {
+    const { paths } = committedOpenApi(service) as {
+      paths: Record<string, Record<string, { operationId?: string; tags?: string[] }>>;
+    };
+    const unnamed = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, op]) => !/^[a-z][a-zA-Z]+$/.test(op.operationId ?? '') || !op.tags?.length)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(unnamed).toEqual([]);
+  });
 }

@@ -63,6 +63,7 @@ export class AccountHistoryHttp {
   @Get()
   @RequireScope(Scope.Read)
   @ApiOperation({
+    operationId: 'getAccountEvents',
     summary: "Read an account's events",
     description: 'The audit trail: every event of the account stream with its metadata, a page at a time.',
   })

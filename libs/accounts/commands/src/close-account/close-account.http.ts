@@ -24,6 +24,7 @@ export class CloseAccountHttp {
   @Idempotent(accountInPath)
   @JsonObjectBody()
   @WriteRoute({
+    operationId: 'closeAccount',
     summary: 'Close an account',
     description: 'Only at a zero balance; a closed account accepts nothing more. No body, or {}.',
     ok: {

@@ -42,6 +42,7 @@ export class DepositMoneyHttp {
   @Idempotent(accountInPath)
   @JsonObjectBody()
   @WriteRoute({
+    operationId: 'depositMoney',
     summary: 'Deposit money',
     ok: {
       status: 200,

@@ -4,6 +4,8 @@ import { ApiProblems, type ProblemsByStatus } from '@tally/http';
 import { refusalProblems, type Refusal } from './refusal-problems';
 
 interface WriteRouteDocs {
+  /** The operation's name in the OpenAPI document, and so in generated clients (`depositMoney`). */
+  operationId: string;
   summary: string;
   description?: string;
   /** The success answer: its status, body and what it means. */
@@ -59,6 +61,7 @@ const onExistingAccount: ProblemsByStatus = {
  * the route itself, of every write and of an existing account.
  */
 export const WriteRoute = ({
+  operationId,
   summary,
   description,
   ok,
@@ -69,7 +72,7 @@ export const WriteRoute = ({
   problems = {},
 }: WriteRouteDocs) =>
   applyDecorators(
-    ApiOperation({ summary, ...(description ? { description } : {}) }),
+    ApiOperation({ operationId, summary, ...(description ? { description } : {}) }),
     ApiResponse({
       status: ok.status,
       type: ok.type,

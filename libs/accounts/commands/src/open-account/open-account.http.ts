@@ -43,6 +43,7 @@ export class OpenAccountHttp {
   @Idempotent()
   @JsonObjectBody()
   @WriteRoute({
+    operationId: 'openAccount',
     summary: 'Open an account',
     description: 'For yourself (an admin: for anyone), in one currency, at a zero balance.',
     ok: {

@@ -46,6 +46,7 @@ export class RequestTransferHttp {
   @Idempotent()
   @JsonObjectBody()
   @WriteRoute({
+    operationId: 'requestTransfer',
     summary: 'Request a transfer',
     description:
       'Recorded, then carried out by the transfer process: debit the source, credit the target, or refund the source. Follow it with GET /transfers/{id} on the read API.',

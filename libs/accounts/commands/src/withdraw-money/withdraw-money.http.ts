@@ -26,6 +26,7 @@ export class WithdrawMoneyHttp {
   @Idempotent(accountInPath)
   @JsonObjectBody()
   @WriteRoute({
+    operationId: 'withdrawMoney',
     summary: 'Withdraw money',
     description: 'Concurrent withdrawals queue and are decided one after another on the latest balance.',
     ok: {

@@ -69,6 +69,7 @@ export class AccountSummaryHttp {
   @Get()
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'listAccounts',
     summary: 'List accounts',
     description: "Your own accounts (an admin: anyone's), filtered and sorted, a keyset page at a time.",
     ok: {
@@ -97,6 +98,7 @@ export class AccountSummaryHttp {
   @Get(':id')
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'getAccount',
     summary: 'Get an account',
     ok: { type: AccountSummaryView, description: 'ETag is the account version', example: accountExample },
     etag: true,

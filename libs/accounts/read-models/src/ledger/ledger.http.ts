@@ -84,6 +84,7 @@ export class LedgerHttp {
   @Get(':id/ledger')
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'getAccountLedger',
     summary: "List an account's ledger",
     description: 'Every movement with its signed amount and the balance after it, a keyset page at a time.',
     ok: { type: LedgerPage, description: 'Keyset-paginated by version', example: ledgerPageExample },
@@ -122,6 +123,7 @@ export class LedgerHttp {
   @Get(':id/balance')
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'getAccountBalance',
     summary: 'Get the balance at an instant',
     ok: {
       type: BalanceView,

@@ -49,6 +49,7 @@ export class OwnerPortfolioHttp {
   @Get(':ownerId/portfolio')
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'getOwnerPortfolio',
     summary: "Get an owner's portfolio",
     description: "The owner's accounts and totals per currency; only your own unless admin.",
     ok: { type: PortfolioView, description: 'ETag is a hash of the content', example: portfolioExample },

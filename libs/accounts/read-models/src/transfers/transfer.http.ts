@@ -47,6 +47,7 @@ export class TransferHttp {
   @Get(':id')
   @RequireScope(Scope.Read)
   @ReadRoute({
+    operationId: 'getTransfer',
     summary: 'Get a transfer',
     description: 'Its status and timestamps; visible to the owners of either account.',
     ok: { type: TransferView, description: 'ETag is the transfer version', example: transferExample },
