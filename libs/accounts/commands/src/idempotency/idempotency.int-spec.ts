@@ -55,6 +55,17 @@ describe('Idempotency-Key', () => {
     expect([await eventCount(a), await eventCount(b)]).toEqual([4, 3]);
   });
 
+  it('scopes keys by the canonical account id, however the URL spells it', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = key();
+    const upper = await t.post(`/accounts/${id.toUpperCase()}/deposits`, { amount: 5 }, headers);
+    const lower = await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers);
+    expect(upper).toMatchObject({ status: 200, body: { accountId: id, version: 2 } });
+    expect(lower).toMatchObject({ status: 200, body: upper.body });
+    expect(lower.headers['idempotent-replayed']).toBe('true');
+    expect(await eventCount(id)).toBe(2);
+  });
+
   it('lets concurrent duplicates append once and all get the same answer', async () => {
     const id = await t.openAccount('EUR');
     const headers = key();

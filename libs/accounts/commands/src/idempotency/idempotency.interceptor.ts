@@ -63,7 +63,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
     // Keys are per caller too: another client sending the same key gets its own outcome, never ours.
     const caller = principalOf(request)?.subject;
-    const scope = `${request.method} ${request.url.split('?')[0]}${caller === undefined ? '' : ` as ${caller}`}`;
+    const scope = `${request.method} ${canonicalPathOf(request)}${caller === undefined ? '' : ` as ${caller}`}`;
     const requestHash = requestHashOf(request.body);
     const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? 201;
 
@@ -86,6 +86,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return from(streamOf ? this.pipeline.inTurn(streamOf(request), inTransaction) : inTransaction());
   }
 }
+
+/**
+ * The request's path as its route spells it, with each path parameter in its canonical (lower-case)
+ * form: `/accounts/ABC…/deposits` and `/accounts/abc…/deposits` name the same stream, so they must
+ * share one key scope (the raw URL split them, and a retry in the other spelling applied twice).
+ * For a request already in canonical form this is its URL path, so keys stored before stay valid.
+ */
+const canonicalPathOf = (request: FastifyRequest): string => {
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const route = request.routeOptions.url ?? request.url.split('?')[0];
+  return route.replace(/:(\w+)/g, (_, name: string) => String(params[name]).toLowerCase());
+};
 
 function replay(reply: FastifyReply, response: StoredResponse, sameRequest: boolean): unknown {
   if (!sameRequest)
