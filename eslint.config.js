@@ -103,6 +103,24 @@ module.exports = [
     },
   },
   {
+    // Transactions are opened only through @tally/database's `transaction` / `inTransaction`, which
+    // check what COMMIT answered (ROLLBACK, after an error swallowed inside) and tell a lost COMMIT
+    // from a failed one. A hand-written BEGIN … COMMIT gets neither right by default.
+    files: ['**/*.ts'],
+    ignores: [...notShipped, 'libs/platform/database/src/transaction.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='query'] > Literal.arguments:first-child[value=/^\\s*(BEGIN|START\\s+TRANSACTION|COMMIT|ROLLBACK|END)\\b/i]",
+          message:
+            'Open transactions with transaction()/inTransaction() from @tally/database: they check the answer to COMMIT.',
+        },
+      ],
+    },
+  },
+  {
     // Tests, test support and benchmarks may use test support; they are not shipped in a service.
     files: notShipped,
     rules: {

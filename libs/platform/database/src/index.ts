@@ -2,3 +2,4 @@ export * from './ensure-database';
 export * from './migrate';
 export * from './postgres-readiness';
 export * from './roles';
+export * from './transaction';

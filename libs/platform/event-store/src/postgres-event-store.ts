@@ -1,3 +1,4 @@
+import { inTransaction } from '@tally/database';
 import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
 import { appendDuration } from './append-metrics';
@@ -10,7 +11,6 @@ import {
 } from './group-commit';
 import type { Queryable } from './queryable';
 import { SnapshotStore, type Snapshot } from './snapshots/snapshot-store';
-import { inTransaction } from './transaction-scope';
 import {
   DuplicateEventError,
   type NewEvent,

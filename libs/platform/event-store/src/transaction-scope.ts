@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { inTransaction } from '@tally/database';
 import type { Pool, PoolClient } from 'pg';
 import type { Queryable } from './queryable';
 
@@ -27,28 +28,5 @@ export class TransactionScope {
     const open = this.current.getStore();
     if (open) return work(open);
     return inTransaction(this.pool, (client) => this.current.run(client, () => work(client)));
-  }
-}
-
-/** Runs `work` in a transaction on a connection of its own: committed if it resolves, else rolled back. */
-export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  // pg-pool listens for errors only on idle clients: a connection lost mid-transaction (PostgreSQL
-  // crashed or restarted) would otherwise be an unhandled 'error' event that kills the process.
-  const onError = (error: Error) => (broken = error);
-  client.on('error', onError);
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw error;
-  } finally {
-    client.removeListener('error', onError);
-    // A connection that failed or could not even roll back is discarded rather than reused.
-    client.release(broken);
   }
 }

@@ -90,6 +90,8 @@ interface HeldTurn {
   streamId: string;
   state?: CachedState;
   written?: CachedState;
+  /** The stream its commands wrote to (what a snapshot of `written` is of). */
+  stream?: AnyStream;
 }
 
 type Base = CachedState & { fresh: boolean };
@@ -228,11 +230,30 @@ export class CommandPipeline {
             ? await this.writeLocked(first.stream, outcome.open)
             : undefined;
       }
-      if (written) this.states.remember(streamId, written);
+      if (written) this.states.remember(streamId, await this.withSnapshot(first.stream, written));
       else this.states.forget(streamId);
     } catch (error) {
       this.states.forget(streamId); // e.g. a lost connection: whether the append committed is unknown
       throw error;
+    }
+  }
+
+  /**
+   * Saves the snapshot a committed turn made due, through the pool on a statement of its own: never
+   * inside a turn's transaction, where a failed save would abort the transaction (its COMMIT then
+   * answers ROLLBACK) after its commands were decided. The snapshot is only a cache: a failed save
+   * costs the next load a longer tail, nothing else. (Checked before the call: most turns owe none.)
+   */
+  private async withSnapshot(stream: AnyStream, written: CachedState): Promise<CachedState> {
+    if (!this.snapshotDue(stream, written.snapshotVersion, written.version)) return written;
+    try {
+      await this.store.saveSnapshot(stream.streamId, stream.snapshotKind, {
+        version: written.version,
+        state: written.state,
+      });
+      return { ...written, snapshotVersion: written.version };
+    } catch {
+      return written;
     }
   }
 
@@ -277,7 +298,8 @@ export class CommandPipeline {
     try {
       const result = await turn.caller.runInAsyncScope(() => this.held.run(held, turn.work));
       // The work (and its transaction) has committed: what it wrote is the stream's state now.
-      if (held.written) this.states.remember(streamId, held.written);
+      if (held.written && held.stream)
+        this.states.remember(streamId, await this.withSnapshot(held.stream, held.written));
       turn.resolve(result);
     } catch (error) {
       this.states.forget(streamId);
@@ -296,6 +318,7 @@ export class CommandPipeline {
         true,
       );
       if (!(outcome instanceof LostRace)) held.written = outcome ?? held.written;
+      held.stream = command.stream;
     } catch (error) {
       held.state = held.written = undefined;
       command.reject(error);
@@ -385,11 +408,8 @@ export class CommandPipeline {
           continue;
         }
       }
-      // The snapshot is only a cache: failing to save one must not fail commands that are written.
-      // (Checked before the call: most turns owe none, and need no promise for it.)
-      const snapshotVersion = this.snapshotDue(stream, base.snapshotVersion, turn.version)
-        ? await this.snapshot(store, stream, turn.version, turn.state).catch(() => base.snapshotVersion)
-        : base.snapshotVersion;
+      // A snapshot due is saved by the caller once the turn has committed (withSnapshot).
+      const snapshotVersion = base.snapshotVersion;
       const answered = open;
       const answer = () =>
         answered.forEach((command, index) => {
@@ -485,17 +505,6 @@ export class CommandPipeline {
     version: number,
   ): stream is AnyStream & { snapshotKind: string } {
     return stream.snapshotKind !== undefined && version - snapshotVersion >= this.options.snapshotEvery;
-  }
-
-  /** Saves the state as the stream's snapshot; returns the version of its snapshot from now on. */
-  private async snapshot<State>(
-    store: EventStore,
-    stream: StreamOf<unknown, DomainEvent, State> & { snapshotKind: string },
-    version: number,
-    state: State,
-  ): Promise<number> {
-    await store.saveSnapshot(stream.streamId, stream.snapshotKind, { version, state });
-    return version;
   }
 }
 

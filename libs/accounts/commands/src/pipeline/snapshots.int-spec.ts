@@ -68,12 +68,14 @@ describe('snapshots', () => {
     const cold = await pipeline.load(stream);
     expect(cold).toMatchObject({ version: 10_000, eventsRead: 10_000, state: { balance: 9_999 } });
 
-    // The first write after a long tail takes the snapshot...
+    // The first write after a long tail takes the snapshot (once it has committed, just after its answer)...
     await pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context);
-    const [snapshot] = (
-      await pool.query('SELECT version, kind FROM snapshots WHERE stream_id = $1', [stream.streamId])
-    ).rows;
-    expect(snapshot).toEqual({ version: 10_001, kind: 'account-state@1' });
+    const snapshotOf = async () =>
+      (await pool.query('SELECT version, kind FROM snapshots WHERE stream_id = $1', [stream.streamId]))
+        .rows[0];
+    for (let wait = 0; wait < 50 && !(await snapshotOf()); wait++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await snapshotOf()).toEqual({ version: 10_001, kind: 'account-state@1' });
 
     // ...and from then on a load reads at most SNAPSHOT_EVERY events, whatever the history.
     const warm = await pipeline.load(stream);

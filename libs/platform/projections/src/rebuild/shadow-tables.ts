@@ -1,3 +1,4 @@
+import { transaction } from '@tally/database';
 import type { PoolClient } from 'pg';
 
 /** The runtime's own tables, rebuilt and swapped together with the read tables they keep in step. */
@@ -15,19 +16,14 @@ export const identifier = (name: string): string => {
  */
 export async function createShadowTables(db: PoolClient, schema: string, tables: string[]): Promise<void> {
   const target = identifier(schema);
-  await db.query('BEGIN');
-  try {
+  await transaction(db, async () => {
     await db.query(`CREATE SCHEMA ${target}`);
     for (const table of tables.map(identifier))
       await db.query(
         `CREATE TABLE ${target}.${table} (LIKE public.${table}
            INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY)`,
       );
-    await db.query('COMMIT');
-  } catch (error) {
-    await db.query('ROLLBACK');
-    throw error;
-  }
+  });
 }
 
 /**
@@ -83,17 +79,37 @@ export async function swapInShadowTables(
   const shadow = identifier(options.schema);
   const retired = identifier(options.retiredSchema);
   const tables = options.tables.map(identifier);
-  await db.query('BEGIN');
   try {
-    await db.query(`SET LOCAL lock_timeout = '5s'`);
-    // stream_positions first: the order in which a projection transaction takes them (no deadlock).
-    await db.query(`LOCK TABLE ${tables.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
-    // Behind: a stream the live tables applied further, or an event the live consumer has parked
-    // (read from the topic, its offset committed) that the rebuilt tables neither applied nor hold
-    // parked. Without the second, a parked event would stay behind in the retired tables.
-    const [{ behind }] = (
-      await db.query(
-        `SELECT (SELECT count(*) FROM public.stream_positions l
+    return await transaction(db, () => swapIfCaughtUp(db, shadow, retired, tables, options.projector));
+  } catch (error) {
+    if (error instanceof Behind) return { swapped: false, behind: error.behind };
+    throw error;
+  }
+}
+
+/** The rebuilt tables are behind the live ones: the swap's transaction is rolled back. */
+class Behind extends Error {
+  constructor(readonly behind: number) {
+    super(`The rebuilt tables are behind the live ones by ${behind}`);
+  }
+}
+
+async function swapIfCaughtUp(
+  db: PoolClient,
+  shadow: string,
+  retired: string,
+  tables: string[],
+  projector: string,
+): Promise<SwapOutcome> {
+  await db.query(`SET LOCAL lock_timeout = '5s'`);
+  // stream_positions first: the order in which a projection transaction takes them (no deadlock).
+  await db.query(`LOCK TABLE ${tables.map((t) => `public.${t}`).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  // Behind: a stream the live tables applied further, or an event the live consumer has parked
+  // (read from the topic, its offset committed) that the rebuilt tables neither applied nor hold
+  // parked. Without the second, a parked event would stay behind in the retired tables.
+  const [{ behind }] = (
+    await db.query(
+      `SELECT (SELECT count(*) FROM public.stream_positions l
                  LEFT JOIN ${shadow}.stream_positions r ON r.projector = l.projector AND r.stream_id = l.stream_id
                  WHERE l.projector = $1 AND l.version > coalesce(r.version, 0))::int
               + (SELECT count(*) FROM public.parked_events l
@@ -102,22 +118,14 @@ export async function swapInShadowTables(
                    AND NOT EXISTS (SELECT FROM ${shadow}.parked_events p
                      WHERE p.projector = l.projector AND p.stream_id = l.stream_id AND p.version = l.version))::int
            AS behind`,
-        [options.projector],
-      )
-    ).rows;
-    if (behind > 0) {
-      await db.query('ROLLBACK');
-      return { swapped: false, behind };
-    }
-    await db.query(`CREATE SCHEMA ${retired}`);
-    for (const table of tables) {
-      await db.query(`ALTER TABLE public.${table} SET SCHEMA ${retired}`);
-      await db.query(`ALTER TABLE ${shadow}.${table} SET SCHEMA public`);
-    }
-    await db.query('COMMIT');
-    return { swapped: true };
-  } catch (error) {
-    await db.query('ROLLBACK');
-    throw error;
+      [projector],
+    )
+  ).rows;
+  if (behind > 0) throw new Behind(behind);
+  await db.query(`CREATE SCHEMA ${retired}`);
+  for (const table of tables) {
+    await db.query(`ALTER TABLE public.${table} SET SCHEMA ${retired}`);
+    await db.query(`ALTER TABLE ${shadow}.${table} SET SCHEMA public`);
   }
+  return { swapped: true };
 }
