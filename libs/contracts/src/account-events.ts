@@ -13,6 +13,7 @@ export const AccountEventType = {
   TransferDebited: 'tally.account.transfer-debited',
   TransferCredited: 'tally.account.transfer-credited',
   TransferRefunded: 'tally.account.transfer-refunded',
+  BalanceAdjusted: 'tally.account.balance-adjusted',
 } as const;
 
 export type AccountOpened = DomainEvent<
@@ -45,6 +46,17 @@ export type TransferRefunded = DomainEvent<
   { transferId: string; amount: number }
 >;
 
+/**
+ * An operator's correction of the balance (`POST /accounts/:id/adjustments`, tally:admin): `amount` is
+ * signed (positive adds money, negative removes it, never zero) and `reason` says why. Money that
+ * enters or leaves the system this way is counted by the conservation check beside deposits and
+ * withdrawals; who made it is the event's `metadata.actor`.
+ */
+export type BalanceAdjusted = DomainEvent<
+  typeof AccountEventType.BalanceAdjusted,
+  { amount: number; reason: string }
+>;
+
 export type AccountEvent =
   | AccountOpened
   | MoneyDeposited
@@ -52,7 +64,8 @@ export type AccountEvent =
   | AccountClosed
   | TransferDebited
   | TransferCredited
-  | TransferRefunded;
+  | TransferRefunded
+  | BalanceAdjusted;
 
 /** The schema version each account event type is written with today. */
 export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> = {
@@ -63,6 +76,7 @@ export const currentAccountSchemaVersion: Record<AccountEvent['type'], number> =
   [AccountEventType.TransferDebited]: 1,
   [AccountEventType.TransferCredited]: 1,
   [AccountEventType.TransferRefunded]: 1,
+  [AccountEventType.BalanceAdjusted]: 1,
 };
 
 /** The stream an account's events live in. */

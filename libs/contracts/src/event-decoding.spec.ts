@@ -26,8 +26,33 @@ describe('event decoding', () => {
     ['an unknown type', encodeEvent(envelope({ type: 'tally.account.teleported' }))],
     ['a float amount', encodeEvent(envelope({ data: { amount: 1.5 } }))],
     ['a string amount', encodeEvent(envelope({ data: { amount: '500' } }))],
+    [
+      'an adjustment of 0',
+      encodeEvent(
+        envelope({
+          type: AccountEventType.BalanceAdjusted,
+          schemaVersion: 1,
+          data: { amount: 0, reason: 'r' },
+        }),
+      ),
+    ],
+    [
+      'an adjustment without a reason',
+      encodeEvent(
+        envelope({ type: AccountEventType.BalanceAdjusted, schemaVersion: 1, data: { amount: -5 } }),
+      ),
+    ],
   ])('rejects %s', (_, raw) => {
     expect(() => decodeEvent(raw)).toThrow(InvalidEventError);
+  });
+
+  it('accepts a signed adjustment with its reason', () => {
+    const adjusted = envelope({
+      type: AccountEventType.BalanceAdjusted,
+      schemaVersion: 1,
+      data: { amount: -5, reason: 'ticket OPS-1' },
+    });
+    expect(decodeEvent(encodeEvent(adjusted))).toEqual(adjusted);
   });
 
   it('rejects a message without a value', () => expect(() => decodeEvent(null)).toThrow(InvalidEventError));

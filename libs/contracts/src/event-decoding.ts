@@ -23,6 +23,13 @@ const nonEmptyString =
       ? undefined
       : `${field} must be a non-empty string`;
 
+const nonZeroSafeInteger =
+  (field: string): Check =>
+  (data) =>
+    Number.isSafeInteger(data[field]) && data[field] !== 0
+      ? undefined
+      : `${field} must be a non-zero safe integer`;
+
 const isBoolean =
   (field: string): Check =>
   (data) =>
@@ -51,6 +58,7 @@ const dataChecks: Record<KnownEvent['type'], Check[]> = {
     nonEmptyString('fromAccountId'),
   ],
   [AccountEventType.TransferRefunded]: [nonEmptyString('transferId'), positiveSafeInteger('amount')],
+  [AccountEventType.BalanceAdjusted]: [nonZeroSafeInteger('amount'), nonEmptyString('reason')],
   [TransferEventType.Requested]: [
     nonEmptyString('transferId'),
     nonEmptyString('fromAccountId'),

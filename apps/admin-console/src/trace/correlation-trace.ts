@@ -134,6 +134,7 @@ function idempotencyLookup(
     [AccountEventType.MoneyDeposited]: 'deposits',
     [AccountEventType.MoneyWithdrawn]: 'withdrawals',
     [AccountEventType.Closed]: 'close',
+    [AccountEventType.BalanceAdjusted]: 'adjustments',
   };
   if (accountId !== undefined && event.type === AccountEventType.Opened)
     return { scope: `POST /accounts${as}`, field: 'accountId', value: accountId };

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AccountHistoryHttp } from './account-history/account-history.http';
+import { AdjustBalanceHandler } from './adjust-balance/adjust-balance.handler';
+import { AdjustBalanceHttp } from './adjust-balance/adjust-balance.http';
 import { AccountOwners } from './http/account-owners';
 import { GetAccountHistoryHandler } from './account-history/account-history.handler';
 import { CloseAccountHandler } from './close-account/close-account.handler';
@@ -41,6 +43,7 @@ export class AccountsCommandsModule {
         CloseAccountHttp,
         RequestTransferHttp,
         AccountHistoryHttp,
+        AdjustBalanceHttp,
       ],
       providers: [
         { provide: COMMANDS_OPTIONS, useValue: { ...defaultCommandsOptions, ...options } },
@@ -51,6 +54,7 @@ export class AccountsCommandsModule {
         DepositMoneyHandler,
         WithdrawMoneyHandler,
         CloseAccountHandler,
+        AdjustBalanceHandler,
         RequestTransferHandler,
         GetAccountHistoryHandler,
         IdempotencyKeys,

@@ -122,6 +122,46 @@ describe('account decider', () => {
     });
   });
 
+  describe('AdjustBalance', () => {
+    const adjusted = (amount: number, reason = 'ticket OPS-1'): AccountEvent => ({
+      type: T.BalanceAdjusted,
+      data: { amount, reason },
+    });
+    const adjust = (amount: number) => ({ type: 'AdjustBalance', amount, reason: 'ticket OPS-1' }) as const;
+
+    it('adds money with its reason', () =>
+      account([opened, deposited(100)])
+        .when(adjust(50))
+        .then([adjusted(50)]));
+    it('removes money, down to zero', () =>
+      account([opened, deposited(100)])
+        .when(adjust(-100))
+        .then([adjusted(-100)]));
+    it('never takes the balance below zero', () =>
+      account([opened, deposited(100)])
+        .when(adjust(-101))
+        .thenRefused('insufficient-funds'));
+    it('never takes the balance past the largest one', () =>
+      account([opened, deposited(Number.MAX_SAFE_INTEGER - 10)])
+        .when(adjust(11))
+        .thenRefused('balance-limit-exceeded'));
+    it('corrects a closed account (a refund that landed after it closed)', () =>
+      account([opened, closed, { type: T.TransferRefunded, data: { transferId: 't1', amount: 7 } }])
+        .when(adjust(-7))
+        .then([adjusted(-7)]));
+    it('refuses an account that does not exist', () =>
+      account([]).when(adjust(5)).thenRefused('account-not-found'));
+    it.each([0, 1.5, -1.5, MAX_AMOUNT + 1, -MAX_AMOUNT - 1, Number.NaN])('refuses the amount %p', (amount) =>
+      account([opened, deposited(MAX_AMOUNT + 10)])
+        .when(adjust(amount))
+        .thenRefused('invalid-amount'),
+    );
+    it('counts an adjustment, either way, in the balance', () =>
+      expect(account([opened, deposited(100), adjusted(-30), adjusted(5)]).state).toMatchObject({
+        balance: 75,
+      }));
+  });
+
   it('folds history into the balance', () => {
     expect(account([opened, deposited(700), withdrawn(200), deposited(1)]).state).toEqual({
       status: 'open',

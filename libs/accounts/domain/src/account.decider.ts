@@ -10,7 +10,9 @@ export type AccountCommand =
   // Issued by the transfer process manager, never by a client directly.
   | { type: 'DebitForTransfer'; transferId: string; amount: number; toAccountId: string }
   | { type: 'CreditForTransfer'; transferId: string; amount: number; fromAccountId: string }
-  | { type: 'RefundTransfer'; transferId: string; amount: number };
+  | { type: 'RefundTransfer'; transferId: string; amount: number }
+  // An operator's correction (tally:admin): signed, with the reason recorded in the event.
+  | { type: 'AdjustBalance'; amount: number; reason: string };
 
 interface ExistingAccount {
   ownerId: string;
@@ -36,6 +38,7 @@ export const accountRefusalsOf = {
   DebitForTransfer: ['account-not-found', 'account-closed', 'invalid-amount', 'insufficient-funds'],
   CreditForTransfer: ['account-not-found', 'account-closed', 'invalid-amount', 'balance-limit-exceeded'],
   RefundTransfer: ['account-not-found', 'invalid-amount'],
+  AdjustBalance: ['account-not-found', 'invalid-amount', 'insufficient-funds', 'balance-limit-exceeded'],
 } as const satisfies Record<AccountCommand['type'], readonly string[]>;
 
 /** The codes with which the account decider may refuse a command of this type. */
@@ -95,6 +98,8 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       case AccountEventType.MoneyWithdrawn:
       case AccountEventType.TransferDebited:
         return state.status === 'none' ? state : { ...state, balance: state.balance - event.data.amount };
+      case AccountEventType.BalanceAdjusted:
+        return state.status === 'none' ? state : { ...state, balance: state.balance + event.data.amount };
       case AccountEventType.Closed:
         return state.status === 'none' ? state : { ...state, status: 'closed' };
     }
@@ -171,6 +176,17 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
             data: { transferId: command.transferId, amount: command.amount },
           },
         ];
+      }
+      case 'AdjustBalance': {
+        const refuse = refusing(command);
+        // A closed account can be corrected too (e.g. a refund that landed after it closed), but no
+        // correction takes a balance below zero or above what an account can hold.
+        if (state.status === 'none') return refuse('account-not-found', 'The account does not exist.');
+        const { amount, reason } = command;
+        requireAmount(Math.abs(amount), refuse);
+        if (amount > 0) requireRoomFor(state, amount, refuse);
+        else requireFunds(state, -amount, refuse);
+        return [{ type: AccountEventType.BalanceAdjusted, data: { amount, reason } }];
       }
     }
   },

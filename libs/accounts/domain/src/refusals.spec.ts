@@ -67,6 +67,8 @@ describe("the account decider's refusals per command", () => {
         { type: 'DebitForTransfer', transferId: 't1', amount, toAccountId: 'a2' },
         { type: 'CreditForTransfer', transferId: 't1', amount, fromAccountId: 'a2' },
         { type: 'RefundTransfer', transferId: 't1', amount },
+        { type: 'AdjustBalance', amount, reason: 'r' },
+        { type: 'AdjustBalance', amount: -amount, reason: 'r' },
       ]),
     ];
     const seen = refusalsOver(accountDecider, accountStates, commands);

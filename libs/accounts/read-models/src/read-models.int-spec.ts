@@ -70,6 +70,8 @@ describe('account read models over a real topic', () => {
     for (let round = 0; round < 5; round++)
       for (const [i, id] of ids.entries()) streams.deposit(id, 100 * (i + 1) + round);
     streams.withdraw(ids[1], 50);
+    streams.adjust(ids[3], -20, 'reverses a duplicate deposit');
+    streams.adjust(ids[6], 7);
     streams.transfer(ids[1], ids[2], 75);
     streams.transfer(ids[4], ids[5], 30);
     return { streams, ids };
@@ -97,8 +99,12 @@ describe('account read models over a real topic', () => {
     const deposited = streams.events
       .filter((e) => e.type === 'tally.account.money-deposited')
       .reduce((total, e) => total + (e.data as { amount: number }).amount, 0);
-    expect(Number(sum)).toBe(deposited - 50);
-    expect(Number(owners)).toBe(deposited - 50);
+    expect(Number(sum)).toBe(deposited - 50 - 20 + 7);
+    expect(Number(owners)).toBe(deposited - 50 - 20 + 7);
+    const [{ adjustments }] = await dataSource.query(
+      "SELECT count(*)::int AS adjustments FROM ledger_entries WHERE kind = 'adjustment'",
+    );
+    expect(adjustments).toBe(2);
   });
 
   it('dead-letters a poison message while later events of its partition are applied', async () => {

@@ -43,6 +43,11 @@ export class EventStreams {
     return this.next(`account-${accountId}`, 'tally.account.money-withdrawn', { amount });
   }
 
+  /** An operator's correction: signed amount, with its reason. */
+  adjust(accountId: string, amount: number, reason = 'correction'): EventEnvelope {
+    return this.next(`account-${accountId}`, 'tally.account.balance-adjusted', { amount, reason });
+  }
+
   /** A completed transfer: its own stream plus the debit and credit on the two accounts. */
   transfer(from: string, to: string, amount: number, currency = 'EUR'): EventEnvelope[] {
     const transferId = randomUUID();

@@ -8,13 +8,15 @@ export interface MoneyLedger {
   /** Money that entered and left the system. */
   deposits: number;
   withdrawals: number;
+  /** Operators' corrections (balance-adjusted), signed: money they added minus money they removed. */
+  adjustments: number;
   /** Transfer ids with more than one debit, or both a credit and a refund, or a credit/refund without a debit. */
   anomalies: string[];
 }
 
 /**
  * The conservation check, as ONE statement (one snapshot of the store, one instant): the invariant
- * is balances + in flight = deposits − withdrawals, where a transfer is in flight from its debit
+ * is balances + in flight = deposits − withdrawals + adjustments, where a transfer is in flight from its debit
  * until its credit or refund. For tests and for operators' spot checks.
  */
 export async function moneyLedger(db: Queryable): Promise<MoneyLedger> {
@@ -31,12 +33,13 @@ export async function moneyLedger(db: Queryable): Promise<MoneyLedger> {
     )
     SELECT
       (SELECT coalesce(sum(CASE WHEN type IN ('tally.account.money-deposited', 'tally.account.transfer-credited',
-          'tally.account.transfer-refunded') THEN amount
+          'tally.account.transfer-refunded', 'tally.account.balance-adjusted') THEN amount
         WHEN type IN ('tally.account.money-withdrawn', 'tally.account.transfer-debited') THEN -amount ELSE 0 END), 0)
         FROM account_events)::text AS balances,
       (SELECT coalesce(sum(amount), 0) FROM per_transfer WHERE debits = 1 AND settlements = 0)::text AS in_flight,
       (SELECT coalesce(sum(amount), 0) FROM account_events WHERE type = 'tally.account.money-deposited')::text AS deposits,
       (SELECT coalesce(sum(amount), 0) FROM account_events WHERE type = 'tally.account.money-withdrawn')::text AS withdrawals,
+      (SELECT coalesce(sum(amount), 0) FROM account_events WHERE type = 'tally.account.balance-adjusted')::text AS adjustments,
       (SELECT coalesce(array_agg(transfer_id), '{}') FROM per_transfer
         WHERE debits > 1 OR settlements > 1 OR (settlements > 0 AND debits = 0)) AS anomalies`);
   const row = rows[0];
@@ -45,6 +48,7 @@ export async function moneyLedger(db: Queryable): Promise<MoneyLedger> {
     inFlight: Number(row.in_flight),
     deposits: Number(row.deposits),
     withdrawals: Number(row.withdrawals),
+    adjustments: Number(row.adjustments),
     anomalies: row.anomalies,
   };
 }

@@ -16,7 +16,7 @@ const missing = '4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11';
 async function expectConserved(t: CommandTestApp) {
   const ledger = await moneyLedger(t.pool);
   expect(ledger.anomalies).toEqual([]);
-  expect(ledger.balances + ledger.inFlight).toBe(ledger.deposits - ledger.withdrawals);
+  expect(ledger.balances + ledger.inFlight).toBe(ledger.deposits - ledger.withdrawals + ledger.adjustments);
   return ledger;
 }
 

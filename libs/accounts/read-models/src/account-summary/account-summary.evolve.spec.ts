@@ -47,6 +47,16 @@ describe('account summary', () => {
     });
   });
 
+  it('counts adjustments either way', () => {
+    const summary = fold([
+      opened,
+      envelope(2, { type: T.MoneyDeposited, data: { amount: 700 } }),
+      envelope(3, { type: T.BalanceAdjusted, data: { amount: -200, reason: 'r' } }),
+      envelope(4, { type: T.BalanceAdjusted, data: { amount: 5, reason: 'r' } }),
+    ]);
+    expect(summary).toMatchObject({ balance: 505, entryCount: 3, version: 4 });
+  });
+
   it('marks a closed account', () => {
     expect(fold([opened, envelope(2, { type: T.Closed, data: {} })])).toMatchObject({
       status: 'closed',

@@ -40,6 +40,8 @@ export function evolveAccountSummary(
     case AccountEventType.MoneyWithdrawn:
     case AccountEventType.TransferDebited:
       return moved(-event.data.amount);
+    case AccountEventType.BalanceAdjusted:
+      return moved(event.data.amount); // signed
     case AccountEventType.Closed:
       return row && { ...row, status: 'closed', version: event.streamVersion, updatedAt: at };
   }

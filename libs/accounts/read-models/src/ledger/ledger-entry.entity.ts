@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../bigint-column';
 
 export type LedgerEntryKind =
-  'deposit' | 'withdrawal' | 'transfer-debit' | 'transfer-credit' | 'transfer-refund';
+  'deposit' | 'withdrawal' | 'transfer-debit' | 'transfer-credit' | 'transfer-refund' | 'adjustment';
 
 /**
  * One row per money movement of an account, keyed by the stream version that caused it, with the

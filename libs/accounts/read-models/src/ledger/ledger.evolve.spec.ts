@@ -48,6 +48,21 @@ describe('ledger entries', () => {
     });
   });
 
+  it('records an adjustment, signed, as its own kind', () => {
+    const adjusted = (amount: number) =>
+      envelope(6, { type: T.BalanceAdjusted, data: { amount, reason: 'r' } });
+    expect(ledgerEntryOf(100, adjusted(-30))).toMatchObject({
+      kind: 'adjustment',
+      amount: -30,
+      balanceAfter: 70,
+    });
+    expect(ledgerEntryOf(100, adjusted(5))).toMatchObject({
+      kind: 'adjustment',
+      amount: 5,
+      balanceAfter: 105,
+    });
+  });
+
   it('names the transfer and the other account of transfer entries', () => {
     const debit = ledgerEntryOf(
       100,

@@ -42,6 +42,8 @@ export function ledgerEntryOf(balanceBefore: number, event: Envelope): LedgerEnt
       });
     case AccountEventType.TransferRefunded:
       return entry('transfer-refund', event.data.amount, { transferId: event.data.transferId });
+    case AccountEventType.BalanceAdjusted:
+      return entry('adjustment', event.data.amount); // signed; its reason is in the account's history
     default:
       return undefined;
   }

@@ -46,7 +46,9 @@ export class BalanceQuery {
 
 export class LedgerEntryView {
   @ApiProperty({ description: 'Account stream version of the movement' }) version!: number;
-  @ApiProperty({ enum: ['deposit', 'withdrawal', 'transfer-debit', 'transfer-credit', 'transfer-refund'] })
+  @ApiProperty({
+    enum: ['deposit', 'withdrawal', 'transfer-debit', 'transfer-credit', 'transfer-refund', 'adjustment'],
+  })
   kind!: string;
   @ApiProperty({ description: 'Signed minor units: negative when money left the account' }) amount!: number;
   @ApiProperty() balanceAfter!: number;

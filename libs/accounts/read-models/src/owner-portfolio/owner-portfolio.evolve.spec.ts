@@ -20,11 +20,12 @@ describe('owner portfolio deltas', () => {
         envelope('a', { type: T.Opened, data: { accountId: 'a', ownerId: 'alice', currency: 'EUR' } }),
         envelope('a', { type: T.MoneyDeposited, data: { amount: 500, source: 'api' } }),
         envelope('a', { type: T.MoneyWithdrawn, data: { amount: 200 } }),
+        envelope('a', { type: T.BalanceAdjusted, data: { amount: -50, reason: 'r' } }),
       ],
       new Map(),
     );
     expect(deltas).toEqual([
-      { ownerId: 'alice', currency: 'EUR', balance: 300, accounts: 1, openAccounts: 1 },
+      { ownerId: 'alice', currency: 'EUR', balance: 250, accounts: 1, openAccounts: 1 },
     ]);
   });
 

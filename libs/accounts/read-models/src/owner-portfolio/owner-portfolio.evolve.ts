@@ -55,6 +55,9 @@ export function portfolioDeltas(
       case AccountEventType.TransferDebited:
         add(accountId, { balance: -event.data.amount });
         break;
+      case AccountEventType.BalanceAdjusted:
+        add(accountId, { balance: event.data.amount }); // signed
+        break;
     }
   }
   return [...deltas.values()].sort(
