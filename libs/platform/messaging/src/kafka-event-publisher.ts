@@ -7,6 +7,7 @@ import {
   type Producer,
   type RecordMetadata,
 } from 'kafkajs';
+import { PartitionsNotAcknowledgedError, unacknowledgedPartitions } from './acknowledgements';
 import { RememberingPartitioner } from './remembering-partitioner';
 import { SendSpans, recordingPartitions } from './send-spans';
 
@@ -19,34 +20,24 @@ export const EventHeaders = {
 } as const;
 
 /**
- * Errors after which the broker will never again accept this producer's sequence numbers: a broker
- * killed -9 comes back with producer state that no longer matches ours, and every later send fails
- * the same way. Only a new producer (a new producer id) gets past them.
- */
-const LOST_PRODUCER_STATE = new Set([
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'UNKNOWN_PRODUCER_ID',
-  'INVALID_PRODUCER_EPOCH',
-  'INVALID_PRODUCER_ID_MAPPING',
-]);
-
-const errorType = (error: unknown): string | undefined => {
-  const { type, originalError } = (error ?? {}) as { type?: string; originalError?: { type?: string } };
-  return originalError?.type ?? type;
-};
-
-/**
  * Publishes events keyed by stream id, so that each stream stays in order on one partition.
  * Idempotent producer with acks=all: a retried send is not duplicated by the broker, and `publish`
- * resolves only once every in-sync replica has the batch. When the broker has lost this producer's
- * state, the failed publish also replaces the producer, so the caller's retry (the relay republishes
- * from its checkpoint) goes through; what the broker already had arrives twice, which consumers drop.
+ * resolves only once every in-sync replica has the batch, on every partition it wrote to (kafkajs'
+ * own answer is checked: see unacknowledgedPartitions).
+ *
+ * A failed publish replaces the producer. After a failure, what the broker appended and what kafkajs
+ * believes it appended may differ (kafkajs rolls back its sequence numbers for a request that timed
+ * out or lost its connection, which the broker may have appended; a broker killed -9 may have lost
+ * this producer's state): the caller's retry (the relay republishes from its checkpoint) must not be
+ * refused (OUT_OF_ORDER_SEQUENCE_NUMBER) nor, worse, dropped as a duplicate of a different batch that
+ * carried the same sequence numbers. A new producer id starts fresh; what the broker already had
+ * arrives twice, in stream order, and consumers drop the copies.
  */
 export class KafkaEventPublisher {
   private producer: Producer;
   private connected?: Promise<void>;
   private admin?: Promise<Admin>;
-  /** The partition of each message of a traced send (see SendSpans). */
+  /** The partition of each message sent (see recordingPartitions). */
   private readonly partitions = new WeakMap<Message, number>();
 
   constructor(
@@ -64,7 +55,7 @@ export class KafkaEventPublisher {
     try {
       return knownEnds(await this.send(events));
     } catch (error) {
-      if (LOST_PRODUCER_STATE.has(errorType(error) ?? '')) await this.replaceProducer();
+      await this.replaceProducer();
       throw error;
     }
   }
@@ -131,13 +122,14 @@ export class KafkaEventPublisher {
       compression: CompressionTypes.None,
       messages,
     });
-    if (!spans) return sent;
     try {
       const acknowledged = await sent;
-      spans.acknowledged(acknowledged);
+      const missing = unacknowledgedPartitions(this.topic, messages, this.partitions, acknowledged);
+      if (missing.length > 0) throw new PartitionsNotAcknowledgedError(this.topic, missing);
+      spans?.acknowledged(acknowledged);
       return acknowledged;
     } catch (error) {
-      spans.failed(error);
+      spans?.failed(error);
       throw error;
     }
   }

@@ -12,14 +12,11 @@ import {
 } from '@tally/tracing';
 import type { ICustomPartitioner, Message, RecordMetadata } from 'kafkajs';
 
-/** Marks the messages of a traced send, whose partitions the partitioner then records. */
-const TRACKED = Symbol('tally.send-spans.tracked');
-type Tracked = Message & { [TRACKED]?: true };
-
 /**
- * Wraps a partitioner so that it remembers the partition it chose for each message of a traced send
- * (kafkajs hands the partitioner the caller's own message objects): with the broker's base offset per
- * partition, that gives each message's offset for its span. Untraced sends pay one property check.
+ * Wraps a partitioner so that it remembers the partition it chose for each message (kafkajs hands the
+ * partitioner the caller's own message objects): the publisher checks that every partition written to
+ * was acknowledged (see unacknowledgedPartitions), and with the broker's base offset per partition
+ * this gives each traced message's offset for its span.
  */
 export const recordingPartitions =
   (create: ICustomPartitioner, partitions: WeakMap<Message, number>): ICustomPartitioner =>
@@ -27,7 +24,7 @@ export const recordingPartitions =
     const partitioner = create();
     return (args) => {
       const partition = partitioner(args);
-      if ((args.message as Tracked)[TRACKED]) partitions.set(args.message, partition);
+      partitions.set(args.message, partition);
       return partition;
     };
   };
@@ -41,8 +38,8 @@ export const recordingPartitions =
 export class SendSpans {
   private constructor(
     private readonly topic: string,
-    private readonly messages: Tracked[],
-    private readonly spans: Map<Tracked, Span>,
+    private readonly messages: Message[],
+    private readonly spans: Map<Message, Span>,
     private readonly partitions: WeakMap<Message, number>,
   ) {}
 
@@ -52,7 +49,7 @@ export class SendSpans {
     messages: Message[],
     partitions: WeakMap<Message, number>,
   ): SendSpans | undefined {
-    let spans: Map<Tracked, Span> | undefined;
+    let spans: Map<Message, Span> | undefined;
     events.forEach((event, index) => {
       if (event.metadata.traceparent === undefined) return;
       const parent = contextOfFields(event.metadata);
@@ -79,7 +76,6 @@ export class SendSpans {
       (spans ??= new Map()).set(message, span);
     });
     if (!spans) return undefined;
-    for (const message of messages as Tracked[]) message[TRACKED] = true;
     return new SendSpans(topic, messages, spans, partitions);
   }
 
