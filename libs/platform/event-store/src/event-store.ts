@@ -5,7 +5,8 @@ import type { Snapshot } from './snapshots/snapshot-store';
 /**
  * What any event store must guarantee (the contract suite in `testing/` checks every adapter):
  * - `append` is all or nothing, and only if the stream is at `expectedVersion` (0: a new stream);
- *   otherwise WrongExpectedVersionError, and a stored event id again is DuplicateEventError;
+ *   otherwise WrongExpectedVersionError, and a stored event id again is DuplicateEventError; when the
+ *   connection fails before the store answers, CommitOutcomeUnknownError (then ask `storedAmong`);
  * - a stream reads back in version order, from any version, and from its newest snapshot;
  * - `readAllAfter` is the global order: every committed event once, never one that is still
  *   uncommitted, and never a committed event passed over by a reader that has moved beyond it.
@@ -26,6 +27,12 @@ export interface EventStore {
   saveSnapshot(streamId: string, snapshotKind: string, snapshot: Snapshot): Promise<void>;
   /** Whether an event with this id was ever appended (how a retried process step knows it ran). */
   hasEvent(eventId: string): Promise<boolean>;
+  /**
+   * Which of `eventIds` are stored, asked after an append whose outcome is unknown (its connection
+   * failed before the answer came, CommitOutcomeUnknownError): `lostSession`, the server process that
+   * may still be committing it, is ended first, so that the answer cannot change afterwards.
+   */
+  storedAmong(eventIds: string[], lostSession?: number): Promise<Set<string>>;
   /** Up to `limit` events after `position`, in the store's global order. */
   readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]>;
   /** The same store, reading and writing inside a caller's transaction (commits with its other rows). */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { autocommit } from '@tally/database';
 import type { Pool } from 'pg';
 import type { NewEvent } from './recorded-event';
 
@@ -201,7 +202,8 @@ export class GroupCommitter {
         version: pending.expectedVersion + index + 1,
       })),
     );
-    const { rows } = await this.pool.query<{ claimed: string[]; appended: number }>(APPEND_BATCH, [
+    // A statement that commits by itself: a connection lost before its answer is an unknown outcome.
+    const { rows } = await autocommit<{ claimed: string[]; appended: number }>(this.pool, APPEND_BATCH, [
       batch.map((p) => p.streamId),
       batch.map((p) => p.streamType),
       batch.map((p) => p.expectedVersion),

@@ -1,4 +1,4 @@
-import { inTransaction } from '@tally/database';
+import { autocommit, inTransaction } from '@tally/database';
 import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
 import { appendDuration } from './append-metrics';
@@ -166,14 +166,16 @@ export class PostgresEventStore implements EventStore {
       events.map((e) => JSON.stringify(e.metadata)),
       events.map((e) => e.occurredAt.toISOString()),
     ];
-    const { rows } = await this.db
-      .query(
-        expectedVersion === 0 ? APPEND_TO_NEW_STREAM : APPEND_TO_EXISTING_STREAM,
-        expectedVersion === 0
-          ? [streamId, streamType, 0, events.length, ...columns]
-          : [streamId, expectedVersion, events.length, ...columns],
-      )
-      .catch(duplicate);
+    const sql = expectedVersion === 0 ? APPEND_TO_NEW_STREAM : APPEND_TO_EXISTING_STREAM;
+    const parameters =
+      expectedVersion === 0
+        ? [streamId, streamType, 0, events.length, ...columns]
+        : [streamId, expectedVersion, events.length, ...columns];
+    // Through the pool the statement commits by itself: a connection lost before its answer leaves
+    // the outcome unknown (CommitOutcomeUnknownError), never a plain failure.
+    const { rows } = await (
+      isPool(this.db) ? autocommit(this.db, sql, parameters) : this.db.query(sql, parameters)
+    ).catch(duplicate);
     if (rows[0].claimed !== 1) {
       throw new WrongExpectedVersionError(streamId, expectedVersion, await this.streamVersion(streamId));
     }
@@ -195,6 +197,32 @@ export class PostgresEventStore implements EventStore {
   async hasEvent(eventId: string): Promise<boolean> {
     const { rowCount } = await this.db.query('SELECT 1 FROM events WHERE event_id = $1', [eventId]);
     return rowCount === 1;
+  }
+
+  /**
+   * Ends the lost session first (pg_terminate_backend, waiting for it to exit, within `lostSessionWaitMs`):
+   * until it has exited it may still commit, or a stalled network may still deliver its statement.
+   * Once it is gone, its transaction committed or never will, and the event ids say which.
+   * Throws (and is asked again by the caller) while the session cannot be ended or the store read.
+   */
+  async storedAmong(
+    eventIds: string[],
+    lostSession?: number,
+    lostSessionWaitMs = 1_000,
+  ): Promise<Set<string>> {
+    if (lostSession !== undefined) {
+      const { rows } = await this.db.query<{ ended: boolean }>(
+        `SELECT coalesce((SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
+                          WHERE pid = $1 AND datname = current_database()), true) AS ended`,
+        [lostSession, lostSessionWaitMs],
+      );
+      if (!rows[0].ended) throw new Error(`The lost session ${lostSession} has not ended yet`);
+    }
+    const { rows } = await this.db.query<{ event_id: string }>(
+      'SELECT event_id FROM events WHERE event_id = ANY($1::uuid[])',
+      [eventIds],
+    );
+    return new Set(rows.map((row) => row.event_id));
   }
 
   async readStream(streamId: string, fromVersion = 1, limit = 10_000): Promise<RecordedEvent[]> {

@@ -43,7 +43,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof ProblemException) void reply.headers(error.headers);
     if (problem.status === 503) {
       this.logger.warn({ err: error, problem }, 'dependency unavailable');
-      void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      // An unknown outcome is no invitation to retry: a retry without an Idempotency-Key may apply twice.
+      if (problem.code !== 'outcome-unknown') void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     } else if (problem.status >= 500) {
       this.logger.error({ err: error, problem }, 'request failed');
     }

@@ -8,12 +8,15 @@ export type ProxyMode = 'pass' | 'stall' | 'refuse';
  * - `cut()` resets every open connection (the dependency "restarted" under the client);
  * - `mode = 'stall'` keeps connections open but forwards nothing (a hung dependency);
  * - `mode = 'refuse'` resets new connections as they arrive (the dependency is down);
- * - `mode = 'pass'` forwards again.
+ * - `mode = 'pass'` forwards again;
+ * - `dropReplyTo(pattern)` forwards the next request whose bytes match `pattern` (e.g. a COMMIT), then
+ *   drops its reply and resets that connection: the server did the work, the client never hears of it.
  */
 export class FaultProxy {
   private readonly server: net.Server;
   private readonly pairs = new Set<[net.Socket, net.Socket]>();
   private current: ProxyMode = 'pass';
+  private dropping?: { pattern: RegExp; done: () => void };
   port = 0;
 
   constructor(
@@ -47,6 +50,11 @@ export class FaultProxy {
     }
   }
 
+  /** Resolves once a request matching `pattern` has been forwarded and its reply dropped. */
+  dropReplyTo(pattern: RegExp): Promise<void> {
+    return new Promise((done) => (this.dropping = { pattern, done }));
+  }
+
   cut(): void {
     for (const [client, upstream] of this.pairs) {
       client.resetAndDestroy();
@@ -69,6 +77,19 @@ export class FaultProxy {
     const upstream = net.connect(this.targetPort, this.targetHost);
     const pair: [net.Socket, net.Socket] = [client, upstream];
     this.pairs.add(pair);
+    let replyDropped: (() => void) | undefined;
+    client.on('data', (chunk: Buffer) => {
+      if (!this.dropping?.pattern.test(chunk.toString('latin1'))) return;
+      replyDropped = this.dropping.done;
+      this.dropping = undefined;
+    });
+    // Registered before the pipe, so it runs first: the reply never reaches the client.
+    upstream.on('data', () => {
+      if (!replyDropped) return;
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+      replyDropped();
+    });
     client.pipe(upstream);
     upstream.pipe(client);
     if (this.current === 'stall') {

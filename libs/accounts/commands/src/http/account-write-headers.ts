@@ -44,7 +44,7 @@ const headers: Record<'etag' | 'location' | 'replayed', HeaderObject> = {
 const everyWrite: ProblemsByStatus = {
   400: ['invalid-idempotency-key'],
   422: ['idempotency-key-reused'],
-  503: ['overloaded'],
+  503: ['overloaded', 'outcome-unknown'],
 };
 
 /** If-Match, and someone else's account, answered exactly like a missing one (`ownerOnly`). */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { encodeConsistencyToken, type DomainEvent } from '@tally/contracts';
 import type { Decider } from '@tally/accounts-domain';
+import { CommitOutcomeUnknownError } from '@tally/database';
 import {
   DuplicateEventError,
   EVENT_STORE,
@@ -23,11 +24,18 @@ import {
   type CommandTrace,
 } from './command-tracing';
 import { decideTurn, type DecidedTurn } from './decide-turn';
-import { StreamContendedError } from './pipeline-errors';
+import { NotWrittenError, OutcomeUnknownError, StreamContendedError } from './pipeline-errors';
+import { outcomeOf, type Outcome } from './unknown-outcome';
 import { StreamQueues, type Waiting } from './stream-queues';
 import { StreamStateCache, type CachedState } from './stream-state-cache';
 
-export { CommandQueueFullError, StreamContendedError, VersionConflictError } from './pipeline-errors';
+export {
+  CommandQueueFullError,
+  NotWrittenError,
+  OutcomeUnknownError,
+  StreamContendedError,
+  VersionConflictError,
+} from './pipeline-errors';
 
 export interface StreamOf<Command, Event extends DomainEvent, State> {
   streamId: string;
@@ -99,6 +107,13 @@ type Base = CachedState & { fresh: boolean };
 const PAGE = 10_000;
 /** After a lost race through the pool, the stream's turns take its lock for this long. */
 const CONTENDED_MS = 1_000;
+
+/** A turn stored (or about to be, with its transaction): its state, its answers, and its events. */
+interface Deferred {
+  state: CachedState;
+  answer: () => void;
+  events: NewEvent[];
+}
 
 /** A turn that lost a race and must go on under the stream's lock, with the commands still open. */
 class LostRace {
@@ -264,19 +279,24 @@ export class CommandPipeline {
    * once that transaction has committed.
    */
   private async writeLocked(stream: AnyStream, commands: CommandWaiting[]): Promise<CachedState | undefined> {
-    let settle = () => undefined as void;
-    const written = await this.store.exclusively(stream.streamId, async (store) => {
-      const cached = this.states.get(stream.streamId);
-      const base = cached
-        ? await this.catchUp(store, stream, cached)
-        : { ...(await this.loadFrom(store, stream)), fresh: true };
-      const outcome = await this.writeCommands(stream, commands, base, store, true, { deferAnswers: true });
-      if (outcome instanceof LostRace) return undefined; // every command's deadline passed
-      settle = outcome.answer;
-      return outcome.state;
-    });
-    settle();
-    return written;
+    let decided: Deferred | undefined;
+    try {
+      await this.store.exclusively(stream.streamId, async (store) => {
+        const cached = this.states.get(stream.streamId);
+        const base = cached
+          ? await this.catchUp(store, stream, cached)
+          : { ...(await this.loadFrom(store, stream)), fresh: true };
+        const outcome = await this.writeCommands(stream, commands, base, store, true, { deferAnswers: true });
+        if (!(outcome instanceof LostRace)) decided = outcome; // LostRace: every command's deadline passed
+      });
+    } catch (error) {
+      // The COMMIT was sent and its answer lost: find out, and answer what actually happened.
+      if (!(error instanceof CommitOutcomeUnknownError) || !decided?.events.length) throw error;
+      const outcome = await this.settleUnknown(stream.streamId, commands, decided.events, error);
+      if (outcome !== 'stored') return undefined;
+    }
+    decided?.answer();
+    return decided?.state;
   }
 
   private cachedBase(streamId: string): Base | undefined {
@@ -347,7 +367,7 @@ export class CommandPipeline {
     store: EventStore,
     inTransaction: true,
     defer: { deferAnswers: true },
-  ): Promise<{ state: CachedState | undefined; answer: () => void } | LostRace>;
+  ): Promise<Deferred | undefined | LostRace>;
   private async writeCommands(
     stream: AnyStream,
     commands: CommandWaiting[],
@@ -355,7 +375,7 @@ export class CommandPipeline {
     store: EventStore = this.store,
     inTransaction = false,
     defer?: { deferAnswers: true },
-  ): Promise<CachedState | undefined | LostRace | { state: CachedState | undefined; answer: () => void }> {
+  ): Promise<CachedState | undefined | LostRace | Deferred> {
     let base: Base = start ?? { ...(await this.loadFrom(store, stream)), fresh: true };
     let open = commands;
     for (let lost = 0; ;) {
@@ -375,20 +395,22 @@ export class CommandPipeline {
         base = await this.catchUp(store, stream, base);
         continue;
       }
-      if (turn.events.length > 0) {
+      const events = turn.events.length > 0 ? this.envelope(stream, open, turn) : [];
+      if (events.length > 0) {
         try {
           const span = startAppendSpan(stream.streamId, base.version, open);
           try {
-            await store.append(
-              stream.streamId,
-              stream.streamType,
-              base.version,
-              this.envelope(stream, open, turn),
-            );
+            await store.append(stream.streamId, stream.streamType, base.version, events);
           } finally {
             span?.end();
           }
         } catch (error) {
+          if (error instanceof CommitOutcomeUnknownError) {
+            // Sent, but the answer was lost: find out, and answer what actually happened.
+            const outcome = await this.settleUnknown(stream.streamId, open, events, error);
+            if (outcome === 'stored') return this.decided(stream, open, turn, base, events, defer);
+            return undefined; // every command was answered: not written, or unknown
+          }
           // Another writer moved the stream (or a racing leader stored a step's event): catch up and
           // decide again; the steps already stored are then seen as done.
           if (!(error instanceof WrongExpectedVersionError || error instanceof DuplicateEventError))
@@ -408,20 +430,50 @@ export class CommandPipeline {
           continue;
         }
       }
-      // A snapshot due is saved by the caller once the turn has committed (withSnapshot).
-      const snapshotVersion = base.snapshotVersion;
-      const answered = open;
-      const answer = () =>
-        answered.forEach((command, index) => {
-          const outcome = turn.outcomes[index];
-          if (outcome.kind === 'refused') command.reject(outcome.error);
-          else command.resolve(writeResult(stream.streamId, outcome.version));
-        });
-      const state = { version: turn.version, state: turn.state, snapshotVersion };
-      if (defer) return { state, answer };
-      answer();
-      return state;
+      return this.decided(stream, open, turn, base, events, defer);
     }
+  }
+
+  /** A turn that is stored: the stream's new state, and each command's answer (now, or `answer` later). */
+  private decided(
+    stream: AnyStream,
+    open: CommandWaiting[],
+    turn: DecidedTurn<DomainEvent, unknown>,
+    base: Base,
+    events: NewEvent[],
+    defer?: { deferAnswers: true },
+  ): CachedState | Deferred {
+    const answer = () =>
+      open.forEach((command, index) => {
+        const outcome = turn.outcomes[index];
+        if (outcome.kind === 'refused') command.reject(outcome.error);
+        else command.resolve(writeResult(stream.streamId, outcome.version));
+      });
+    // A snapshot due is saved by the caller once the turn has committed (withSnapshot).
+    const state = { version: turn.version, state: turn.state, snapshotVersion: base.snapshotVersion };
+    if (defer) return { state, answer, events };
+    answer();
+    return state;
+  }
+
+  /**
+   * After an append whose answer was lost: whether its events are stored, asked until the commands'
+   * deadline. Not stored: each command is told it was not written (503, safe to retry); still unknown:
+   * each is told so (503 outcome-unknown). Stored: the caller answers them as written.
+   */
+  private async settleUnknown(
+    streamId: string,
+    commands: CommandWaiting[],
+    events: NewEvent[],
+    lost: CommitOutcomeUnknownError,
+  ): Promise<Outcome> {
+    const deadline = Math.min(...commands.map((command) => command.deadline));
+    const outcome = await outcomeOf(this.store, [events[0].eventId], lost, deadline);
+    if (outcome === 'not-stored')
+      for (const command of commands) command.reject(new NotWrittenError(streamId));
+    if (outcome === 'unknown')
+      for (const command of commands) command.reject(new OutcomeUnknownError(streamId));
+    return outcome;
   }
 
   /** Answers 503 to the commands whose deadline has passed; returns the others. */

@@ -9,7 +9,12 @@ import { CommandTestApp } from '../testing';
 import { defaultCommandsOptions } from '../commands-options';
 import { writeSideMigrations } from '../write-side-migrations';
 import { accountStream } from './account-stream';
-import { CommandPipeline } from './command-pipeline';
+import {
+  CommandPipeline,
+  NotWrittenError,
+  OutcomeUnknownError,
+  StreamContendedError,
+} from './command-pipeline';
 import { StreamStateCache } from './stream-state-cache';
 
 jest.setTimeout(60_000);
@@ -261,6 +266,86 @@ describe('a batched append', () => {
     expect(stored.map((e) => (e.data as { amount?: number }).amount)).toEqual([undefined, 5, 1, 1, 7]);
   });
 
+  const storedDeposits = async (stream: { streamId: string }) => {
+    const direct = new Pool({ connectionString: db.url, max: 1 });
+    const events = await new PostgresEventStore(direct).readStream(stream.streamId);
+    await direct.end();
+    return events.length - 1;
+  };
+
+  it('loses the answer to a committed append: looks it up and tells every caller it was written', async () => {
+    const stream = await open(0);
+    const dropped = proxy.dropReplyTo(/claimed AS/);
+    const outcomes = await settle(
+      Array.from({ length: 20 }, () => pipeline.run(stream, { type: 'DepositMoney', amount: 1 }, context)),
+    );
+    await dropped;
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const versions = outcomes.map((o) => (o.status === 'fulfilled' ? o.value.version : 0));
+    expect(new Set(versions).size).toBe(20);
+    expect(await storedDeposits(stream)).toBe(20);
+    expect(Math.max(...versions)).toBe(21);
+  });
+
+  it('loses the answer to the COMMIT of a turn under the stream lock: answers the stored version', async () => {
+    const locking = { ...defaultCommandsOptions.streams, lockWhenContended: true };
+    const [mine, other] = [0, 1].map(
+      () =>
+        new CommandPipeline(
+          new TransactionScope(pool),
+          { snapshotEvery: 100, streams: locking },
+          new StreamStateCache({ stateCacheSize: 100 }),
+          new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+        ),
+    );
+    const stream = accountStream(randomUUID());
+    const accountId = stream.streamId.replace('account-', '');
+    await mine.run(stream, { type: 'OpenAccount', accountId, ownerId: 'o', currency: 'EUR' }, context);
+    await other.run(stream, { type: 'DepositMoney', amount: 5 }, context);
+    // `mine` loses the race on its cached version 1 and goes on under the lock, in a transaction.
+    const dropped = proxy.dropReplyTo(/^Q...\vCOMMIT/s); // the simple-query message COMMIT
+    const answer = await mine.run(stream, { type: 'DepositMoney', amount: 1 }, context);
+    await dropped;
+    expect(answer.version).toBe(3);
+    expect(await storedDeposits(stream)).toBe(2);
+  });
+
+  it('cannot look the outcome up before the deadline: says it is unknown, in time', async () => {
+    const deadlineMs = 1_000;
+    const quick = new CommandPipeline(
+      new TransactionScope(pool),
+      { snapshotEvery: 100, streams: { ...defaultCommandsOptions.streams, deadlineMs } },
+      new StreamStateCache({ stateCacheSize: 100 }),
+      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+    );
+    const stream = await open(0);
+    // The answer to the append is lost, and then the database stays unreachable.
+    void proxy.dropReplyTo(/claimed AS/).then(() => {
+      proxy.mode = 'refuse';
+      proxy.cut();
+    });
+    const started = Date.now();
+    const outcomes = await settle(
+      Array.from({ length: 5 }, () => quick.run(stream, { type: 'DepositMoney', amount: 1 }, context)),
+    );
+    const tookMs = Date.now() - started;
+    proxy.mode = 'pass';
+    // The turn whose answer was lost is unknown; the commands queued behind it were never sent: told
+    // so (the stream's turn or the database failed, 503 with Retry-After). No one is told "written".
+    const reasons = outcomes.map((o) => (o.status === 'rejected' ? o.reason : undefined));
+    expect(reasons[0]).toBeInstanceOf(OutcomeUnknownError);
+    const unknown = reasons.filter((reason) => reason instanceof OutcomeUnknownError).length;
+    for (const reason of reasons)
+      expect(
+        reason instanceof OutcomeUnknownError ||
+          reason instanceof StreamContendedError ||
+          isDependencyFailure(reason),
+      ).toBe(true);
+    expect(tookMs).toBeLessThan(deadlineMs + 1_000);
+    // They were in fact stored (the server committed; only its answer was lost).
+    expect(await storedDeposits(stream)).toBe(unknown);
+  });
+
   it('loses its connection during a batched append: nothing half-applied, no caller told a lie', async () => {
     const stream = await open(0);
     const original = PostgresEventStore.prototype.append;
@@ -289,10 +374,13 @@ describe('a batched append', () => {
     await direct.end();
     // The batch is all or nothing: every deposit is stored, or only those before the batch.
     expect(stored === 20 || stored < 20 - 1).toBe(true);
-    // Everything acknowledged is stored; whoever was not told "written" was told the database failed
-    // (503 dependency-unavailable over HTTP: the outcome is unknown, retry with an Idempotency-Key).
-    expect(acknowledged).toBeLessThanOrEqual(stored);
-    for (const o of outcomes) if (o.status === 'rejected') expect(isDependencyFailure(o.reason)).toBe(true);
+    // Every caller is told the truth: the outcome of the cut batch was looked up by its event ids, so
+    // exactly what is stored was acknowledged, and whoever was not was told "not written" (503
+    // dependency-unavailable over HTTP, safe to retry).
+    expect(acknowledged).toBe(stored);
+    for (const o of outcomes)
+      if (o.status === 'rejected')
+        expect(o.reason instanceof NotWrittenError || isDependencyFailure(o.reason)).toBe(true);
     // The cache was dropped with the unknown outcome: the next command decides on the stored state.
     let next;
     for (let attempt = 0; !next; attempt++) {

@@ -28,3 +28,33 @@ export class CommandQueueFullError extends Error {
     super(`Too many commands are waiting for ${streamId}; retry shortly.`);
   }
 }
+
+/**
+ * The command's events were sent to the store, the connection failed before the store answered, and
+ * the lookup by their ids found them not stored (the lost session ended first): nothing was written.
+ * Answered 503 dependency-unavailable with Retry-After: a retry is safe.
+ */
+export class NotWrittenError extends Error {
+  override readonly name = 'NotWrittenError';
+  constructor(readonly streamId: string) {
+    super(
+      `The database connection failed while the command on ${streamId} was being written; it was not written. Retry shortly.`,
+    );
+  }
+}
+
+/**
+ * The command's events were sent to the store, the connection failed before the store answered, and
+ * the store could not be asked again before the request's deadline: they may or may not be stored.
+ * Answered 503 outcome-unknown, without Retry-After: a retry without an Idempotency-Key may apply the
+ * command twice.
+ */
+export class OutcomeUnknownError extends Error {
+  override readonly name = 'OutcomeUnknownError';
+  constructor(readonly streamId: string) {
+    super(
+      `The command on ${streamId} may or may not have been applied: the database connection failed while it was being written, and it could not be checked in time. ` +
+        'Retry with the same Idempotency-Key (safe), or read the account to find out; a retry without one may apply the command twice.',
+    );
+  }
+}

@@ -87,6 +87,8 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
       expect(await store.streamVersion(stream)).toBe(1);
       expect(await store.hasEvent(first.eventId)).toBe(true);
       expect(await store.hasEvent(randomUUID())).toBe(false);
+      const unknown = randomUUID();
+      expect(await store.storedAmong([first.eventId, unknown])).toEqual(new Set([first.eventId]));
     });
 
     it('reads a stream from its newest snapshot of the asked kind', async () => {

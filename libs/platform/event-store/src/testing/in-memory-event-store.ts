@@ -85,6 +85,10 @@ export class InMemoryEventStore implements EventStore {
     return this.eventIds.has(eventId);
   }
 
+  async storedAmong(eventIds: string[]): Promise<Set<string>> {
+    return new Set(eventIds.filter((id) => this.eventIds.has(id)));
+  }
+
   async readAllAfter(position: StorePosition, limit: number): Promise<RecordedEvent[]> {
     return this.all.slice(Number(position.globalPosition), Number(position.globalPosition) + limit);
   }

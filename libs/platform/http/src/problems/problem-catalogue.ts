@@ -98,6 +98,12 @@ const platform = {
     description:
       'A dependency (PostgreSQL or Kafka) is unreachable or too contended to answer in time. Nothing was acknowledged; retry after `Retry-After` (with the same `Idempotency-Key` for a write).',
   },
+  'outcome-unknown': {
+    statuses: [503],
+    title: 'Outcome unknown',
+    description:
+      "The database connection failed while the write was being committed, and the service could not find out before the request's deadline whether it was stored: it may or may not have been applied. There is no `Retry-After`: a retry with the same `Idempotency-Key` is safe (it returns the first outcome if there was one), a retry without one may apply the command twice. Read the resource (or its events) to find out.",
+  },
   'service-unavailable': {
     statuses: [503],
     title: 'Service unavailable',
