@@ -43,7 +43,7 @@ async function append(store: PostgresEventStore, events: EventEnvelope[]): Promi
 
 /**
  * Every event in the store, decoded as a consumer of the topic would see it. Waits until every
- * appended event is readable: a transaction of another test on the same server holds the global
+ * appended event is readable: a transaction still running in the store's database holds the global
  * order back (that is the gap-safety), and a replay started before it ends would stop short.
  */
 async function storeContents(pool: Pool): Promise<EventEnvelope[]> {

@@ -3,16 +3,41 @@ import { type Queryable, type RecordedEvent, START_OF_STORE, type StorePosition 
 import { inStreamOrder, seedsOfPossiblyMissingVersions } from './stream-order';
 
 /**
- * Reads in the store's global order: by writer transaction id, then position. Only transactions older
- * than the oldest one still running (the snapshot's xmin) are read, so a transaction that took its
- * positions early but commits late is never skipped: the reader simply does not pass it until it
- * has committed or aborted. The ORDER BY names the table's columns: the bare names would sort by the
- * text output columns of the same names (lexicographically: position 10 before 9).
+ * Where reading stops: below the oldest transaction that is still running in this statement's snapshot
+ * and may write to this database. A transaction id is the cluster's, but a transaction can only write
+ * to the database its session is connected to, so running transactions that PostgreSQL shows connected
+ * to another database (a report, a rebuild loading the read database, a forgotten psql session) are
+ * not waited for. Any running transaction not proved to be elsewhere (this database's, a background
+ * worker's, one that ended before pg_stat_activity was read) still bounds the read, which is always
+ * safe: it only waits. With nothing running, everything below the snapshot's xmax has ended. Both sets
+ * come from the same statement as the read, so the bound and the rows visible agree (pg_stat_activity
+ * read later, even cached from earlier in a transaction, still only tells true "elsewhere"s).
+ */
+const READABLE_BELOW = `
+  elsewhere AS MATERIALIZED (
+    SELECT backend_xid AS xid FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname <> current_database()
+    UNION ALL SELECT transaction FROM pg_prepared_xacts WHERE database <> current_database()
+  ),
+  readable AS MATERIALIZED (
+    SELECT coalesce(
+      (SELECT min(running) FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+       WHERE NOT EXISTS (SELECT FROM elsewhere WHERE elsewhere.xid = running::xid)),
+      pg_snapshot_xmax(pg_current_snapshot())) AS below
+  )`;
+
+/**
+ * Reads in the store's global order: by writer transaction id, then position. Only transactions below
+ * the readable bound are read, so a transaction that took its positions early but commits late is
+ * never skipped: the reader simply does not pass it until it has committed or aborted. The ORDER BY
+ * names the table's columns: the bare names would sort by the text output columns of the same names
+ * (lexicographically: position 10 before 9).
  */
 const READ_ALL_AFTER = `
+  WITH ${READABLE_BELOW}
   SELECT ${eventColumns} FROM events
   WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    AND transaction_id < (SELECT below FROM readable)
   ORDER BY events.transaction_id, events.global_position
   LIMIT $3`;
 
@@ -39,7 +64,7 @@ const UNPUBLISHED_PREDECESSORS = `
  * and the last of them. Events after it belong to transactions still running or not yet begun.
  */
 const READABLE_HEAD = `
-  WITH readable AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS below)
+  WITH ${READABLE_BELOW}
   SELECT (SELECT count(*) FROM events WHERE transaction_id < readable.below)::text AS events,
          last.transaction_id::text AS transaction_id, last.global_position::text AS global_position
   FROM readable LEFT JOIN LATERAL (
