@@ -1,4 +1,4 @@
-import { CLUSTER_FAULT_KINDS, FAULT_KINDS, type FaultKind } from './fault-injector';
+import { CLUSTER_FAULT_KINDS, FAULT_KINDS, PRODUCTION_FAULT_KINDS, type FaultKind } from './fault-injector';
 
 /**
  * How big a chaos run is. `short` runs inside `npm test`; `full` is `npm run chaos` (the acceptance run);
@@ -14,17 +14,37 @@ export interface ChaosProfile {
   clients: number;
   /** The workload stops issuing new commands once this many were attempted (and faults are done). */
   minCommands: number;
-  /** Each fault kind is injected at least this many times. */
+  /** Each fault kind is injected at least this many times... */
   faultsPerKind: number;
+  /** ...except these (the slow ones: a pause lasts up to 15 s, a long transaction 30 s). */
+  perKind?: Partial<Record<FaultKind, number>>;
   /** Hard limit for the whole fault/workload phase; the run fails its targets rather than overrun. */
   maxWorkloadMs: number;
   /** Quiet time between two faults (random in this range): the workload runs undisturbed. */
   gapMs: [number, number];
   /** How long a dependency stays down (random in this range). */
   outageMs: [number, number];
+  /** How long a paused process stays frozen (SIGSTOP until SIGCONT). */
+  pauseMs: [number, number];
+  /** How long a stalled connection forwards nothing: past the command deadline + 1 s. */
+  stallMs: [number, number];
   /** Accounts each client opens before its random mix starts. */
   accountsPerClient: number;
 }
+
+/** In the full run: the pauses (up to 15 s each) and the 30 s long transaction, fewer times. */
+const SLOW_FAULTS: Partial<Record<FaultKind, number>> = {
+  'relay-leader-pause': 4,
+  'transfer-leader-pause': 4,
+  'query-replica-pause': 3,
+  'kafka-pause': 3,
+  'postgres-pause': 4,
+  'write-db-stall': 5,
+  'read-db-stall': 3,
+  'long-transaction': 2,
+  'operator-redrive': 3,
+  'operator-rebuild': 2,
+};
 
 const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
   short: {
@@ -37,32 +57,40 @@ const profiles: Record<ChaosProfile['name'], ChaosProfile> = {
     maxWorkloadMs: 60_000,
     gapMs: [300, 800],
     outageMs: [1_500, 2_500],
+    pauseMs: [2_000, 4_000],
+    stallMs: [6_500, 8_000],
     accountsPerClient: 3,
   },
   full: {
     name: 'full',
     kafka: 'single',
-    faultKinds: FAULT_KINDS,
+    faultKinds: [...FAULT_KINDS, ...PRODUCTION_FAULT_KINDS],
     clients: 10,
     minCommands: 20_000,
     faultsPerKind: 10,
-    maxWorkloadMs: 12 * 60_000,
+    perKind: SLOW_FAULTS,
+    maxWorkloadMs: 16 * 60_000,
     gapMs: [300, 1_200],
     outageMs: [1_500, 3_000],
+    pauseMs: [2_000, 15_000],
+    stallMs: [6_500, 12_000],
     accountsPerClient: 4,
   },
   cluster: {
     name: 'cluster',
     kafka: 'cluster',
-    faultKinds: CLUSTER_FAULT_KINDS,
+    faultKinds: [...CLUSTER_FAULT_KINDS, ...PRODUCTION_FAULT_KINDS],
     clients: 6,
     minCommands: 3_000,
     faultsPerKind: 3,
-    maxWorkloadMs: 4 * 60_000,
+    perKind: { 'long-transaction': 1, 'operator-rebuild': 1 },
+    maxWorkloadMs: 8 * 60_000,
     gapMs: [1_000, 3_000],
     // Longer than the cluster's 6 s broker session timeout, so that a dead or cut-off node is fenced and
     // its partitions get new leaders while it is away.
     outageMs: [7_000, 10_000],
+    pauseMs: [2_000, 15_000],
+    stallMs: [6_500, 12_000],
     accountsPerClient: 3,
   },
 };
@@ -78,5 +106,15 @@ export function chaosProfile(name = process.env.CHAOS_PROFILE ?? 'short'): Chaos
   const result = { ...profile };
   for (const [key, value] of Object.entries(overrides))
     if (value !== undefined) (result as Record<string, unknown>)[key] = Number(value);
+  // One count for every kind, as asked.
+  if (overrides.faultsPerKind !== undefined) delete result.perKind;
+  const kinds = process.env.CHAOS_FAULT_KINDS;
+  if (kinds) {
+    const known = new Set<string>([...FAULT_KINDS, ...CLUSTER_FAULT_KINDS, ...PRODUCTION_FAULT_KINDS]);
+    const chosen = kinds.split(',').map((k) => k.trim());
+    const unknown = chosen.filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new Error(`CHAOS_FAULT_KINDS: no fault kind ${unknown.join(', ')}`);
+    result.faultKinds = chosen as FaultKind[];
+  }
   return result;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { seededRandom } from '@tally/testing';
-import { ChaosSystem, TOPIC } from './chaos-system';
+import { COMMAND_DEADLINE_MS, ChaosSystem, TOPIC } from './chaos-system';
 import { Checker, type CheckFigures } from './checker';
 import type { ChaosProfile } from './chaos-profile';
 import { FaultInjector, type FaultRecord } from './fault-injector';
@@ -20,7 +20,10 @@ export interface ChaosResults {
   /** Every figure here must be 0. */
   mustBeZero: CheckFigures & {
     http500Responses: number;
-    requestsOverTimeout: number;
+    /** Commands answered later than the services' deadline + 1 s, or not at all (their instance not paused). */
+    answersLaterThanDeadline: number;
+    /** Reads not answered within the client's timeout (their instance not paused). */
+    readsNotAnswered: number;
     faultsNotRecovered: number;
     dependencyFaultsWithReadinessGreen: number;
     outageRequestsNotAnswered503: number;
@@ -36,8 +39,10 @@ export interface ChaosResults {
     retryAttempts: number;
     replayedAcknowledgements: number;
     byKind: Record<string, number>;
+    /** Attempts whose answer left the outcome unknown, and how the retries with the same key resolved them. */
+    unknownOutcomes: unknown;
   };
-  http: { documentedTimeoutMs: number; write: unknown; read: unknown };
+  http: { documentedTimeoutMs: number; commandDeadlineMs: number; write: unknown; read: unknown };
   faults: {
     total: number;
     byKind: Record<string, { count: number; recoverMs: { min: number; median: number; max: number } }>;
@@ -69,11 +74,12 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
   const started = Date.now();
   log(`chaos profile ${profile.name}, seed ${seed} (CHAOS_SEED=${seed} replays the choices)`);
   const system = new ChaosSystem(log, profile.kafka);
+  let thaw = () => undefined as void;
   try {
     await system.start();
     const workload = new Workload({
-      commandUrl: () => system.commandUrl,
-      queryUrls: () => system.queryUrls(),
+      commandEndpoints: () => system.commandEndpoints(),
+      queryEndpoints: () => system.queryEndpoints(),
       token: system.token,
       rng,
       clients: profile.clients,
@@ -82,9 +88,13 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     });
     const injector = new FaultInjector(system, workload, rng, {
       outageMs: profile.outageMs,
+      pauseMs: profile.pauseMs,
+      stallMs: profile.stallMs,
       log,
       kinds: profile.faultKinds,
+      perKind: profile.perKind,
     });
+    thaw = () => injector.resumeAll();
     const probe = system.cluster ? new KafkaAckProbe(system.brokers) : undefined;
     await probe?.start();
     const clusterStart = system.cluster && {
@@ -137,7 +147,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     });
     const drain = await checker.waitForDrain(180_000);
     log(`drained: ${JSON.stringify(drain)}`);
-    const report = await checker.check(workload.commands);
+    const report = await checker.check(workload.commands, workload.history);
     const results = summarise({
       profile,
       seed,
@@ -154,6 +164,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     if (!results.ok) log(`service output at the end:\n${system.serviceOutput()}`);
     return results;
   } finally {
+    thaw();
     await system.stop();
   }
 }
@@ -206,7 +217,8 @@ function summarise(input: {
     ...input.figures,
     http500Responses:
       write.serverErrors500 + read.serverErrors500 + write.otherServerErrors + read.otherServerErrors,
-    requestsOverTimeout: write.timeouts + read.timeouts,
+    answersLaterThanDeadline: workload.history.late('POST', COMMAND_DEADLINE_MS + 1_000).length,
+    readsNotAnswered: workload.history.late('GET', REQUEST_TIMEOUT_MS).length,
     faultsNotRecovered: faults.filter((f) => !f.recovered).length,
     dependencyFaultsWithReadinessGreen: dependencyFaults.filter((f) => !f.readinessWentRed).length,
     outageRequestsNotAnswered503: outageAnswers.filter((s) => s !== 503).length,
@@ -214,7 +226,9 @@ function summarise(input: {
   };
   const targets = {
     commands: commands.length >= profile.minCommands,
-    faultsPerKind: profile.faultKinds.every((kind) => byFaultKind[kind].count >= profile.faultsPerKind),
+    faultsPerKind: profile.faultKinds.every(
+      (kind) => byFaultKind[kind].count >= (profile.perKind?.[kind] ?? profile.faultsPerKind),
+    ),
   };
   return {
     profile,
@@ -234,8 +248,9 @@ function summarise(input: {
       retryAttempts: commands.reduce((sum, c) => sum + c.attempts - 1, 0),
       replayedAcknowledgements: count((c) => c.replayed === true),
       byKind,
+      unknownOutcomes: input.checks.unknownOutcomes,
     },
-    http: { documentedTimeoutMs: REQUEST_TIMEOUT_MS, write, read },
+    http: { documentedTimeoutMs: REQUEST_TIMEOUT_MS, commandDeadlineMs: COMMAND_DEADLINE_MS, write, read },
     faults: { total: faults.length, byKind: byFaultKind, list: faults },
     targets,
     ...(input.kafkaCluster ? { kafkaCluster: input.kafkaCluster } : {}),
@@ -269,6 +284,7 @@ export function writeResults(results: ChaosResults): { file: string; text: strin
         .map(([k, v]) => `${k} × ${v}`)
         .join(', ') || 'none'
     }`,
+    `  unknown outcomes: ${unknownLine(c.unknownOutcomes)}`,
     `  by kind: ${Object.entries(c.byKind)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
@@ -294,6 +310,23 @@ export function writeResults(results: ChaosResults): { file: string; text: strin
   ];
   return { file, text: lines.join('\n') };
 }
+
+const unknownLine = (figures: unknown) => {
+  const u = figures as
+    | {
+        attempts: number;
+        commands: number;
+        resolvedStored: number;
+        resolvedNotStored: number;
+        resolvedRefused: number;
+      }
+    | undefined;
+  if (!u) return 'not checked';
+  return (
+    `${u.attempts} answers on ${u.commands} commands left the outcome unknown; the retries with the same key ` +
+    `found ${u.resolvedStored} stored (replayed), ${u.resolvedNotStored} not stored (applied once then), ${u.resolvedRefused} refused`
+  );
+};
 
 const pick = (stats: unknown) => {
   const { requests, byStatus, networkErrors, timeouts, maxFailedLatencyMs, max503LatencyMs } =

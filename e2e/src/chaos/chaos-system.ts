@@ -30,8 +30,11 @@ export interface KafkaCluster {
   isolate(id: number): void;
   heal(id: number): void;
   rssMb(): Record<number, number>;
+  pid(id: number): number | undefined;
   stop(): Promise<void>;
 }
+
+import type { Endpoint } from './workload';
 
 // Plain CommonJS (it runs before anything is built), so it is required, not imported.
 const { startCluster } = require(path.resolve(__dirname, '../../../infra/kafka/local-broker.js')) as {
@@ -44,14 +47,28 @@ export interface QueryInstance {
   process?: ServiceProcess;
 }
 
+/** A command service and the fault proxy of its own between it and PostgreSQL. */
+export interface CommandInstance {
+  name: string;
+  port: number;
+  proxy: FaultProxy;
+  process?: ServiceProcess;
+}
+
+/** Command services running side by side: the locked path, leader handover and fencing are exercised. */
+export const COMMAND_INSTANCES = 2;
+
 export const TOPIC = 'tally.chaos.events';
+/** The command services' deadline for a command (COMMAND_DEADLINE_MS): no answer may come later than this + 1 s. */
+export const COMMAND_DEADLINE_MS = 5_000;
 export const PARTITIONS = 6;
 
 /**
- * Everything a chaos run may kill, all its own and all on loopback: a PostgreSQL server (crashable),
- * a Kafka broker (kill -9 and restart on the same data), the command service, query-service
- * instances (one primary, replicas come and go), and one fault proxy between each service kind and
- * PostgreSQL. The checker reads PostgreSQL directly, never through a proxy.
+ * Everything a chaos run may kill or pause, all its own and all on loopback: a PostgreSQL server
+ * (crashable), a Kafka broker (kill -9 and restart on the same data), two command services (each with
+ * its own fault proxy to PostgreSQL, so that one can be cut off, stalled or lose a commit's reply),
+ * query-service instances (one primary, replicas come and go) behind one fault proxy. The checker
+ * reads PostgreSQL directly, never through a proxy.
  */
 export class ChaosSystem {
   pg!: PostgresServer;
@@ -59,10 +76,8 @@ export class ChaosSystem {
   kafka!: KafkaBrokerProcess;
   /** The three-node cluster (profile cluster). */
   cluster?: KafkaCluster;
-  commandProxy!: FaultProxy;
   queryProxy!: FaultProxy;
-  command?: ServiceProcess;
-  commandPort = 0;
+  readonly commands: CommandInstance[] = [];
   readonly queries: QueryInstance[] = [];
   token = '';
   private env: Record<string, string> = {};
@@ -154,8 +169,19 @@ export class ChaosSystem {
   get readDbUrl(): string {
     return this.pg.url('tally_read');
   }
-  get commandUrl(): string {
-    return `http://127.0.0.1:${this.commandPort}`;
+  /** What an operator's tools (dead letters, rebuild) run with: the services' settings, the databases directly. */
+  operatorEnv(): Record<string, string> {
+    return { ...this.env, WRITE_DATABASE_URL: this.writeDbUrl, READ_DATABASE_URL: this.readDbUrl };
+  }
+
+  commandEndpoints(): Endpoint[] {
+    return this.commands.map((c) => ({ name: c.name, url: `http://127.0.0.1:${c.port}` }));
+  }
+  queryEndpoints(): Endpoint[] {
+    return this.queries.map((q) => ({ name: q.name, url: `http://127.0.0.1:${q.port}` }));
+  }
+  commandUrls(): string[] {
+    return this.commands.map((c) => `http://127.0.0.1:${c.port}`);
   }
   queryUrls(): string[] {
     return this.queries.map((q) => `http://127.0.0.1:${q.port}`);
@@ -175,7 +201,6 @@ export class ChaosSystem {
     } else {
       this.kafka = await startKafkaBroker({ dataDir: this.kafkaDir });
     }
-    this.commandProxy = await new FaultProxy(this.pg.port).listen();
     this.queryProxy = await new FaultProxy(this.pg.port).listen();
     const secret = randomBytes(32).toString('base64url');
     this.token = await mintLocalToken(authConfigFromEnv({ AUTH_HS256_SECRET: secret }), {
@@ -186,7 +211,6 @@ export class ChaosSystem {
     const viaProxy = (proxy: FaultProxy, db: string) => `postgres://postgres@127.0.0.1:${proxy.port}/${db}`;
     this.env = {
       AUTH_HS256_SECRET: secret,
-      WRITE_DATABASE_URL: viaProxy(this.commandProxy, 'tally_write'),
       READ_DATABASE_URL: viaProxy(this.queryProxy, 'tally_read'),
       WRITE_DATABASE_POOL_SIZE: '16',
       READ_DATABASE_POOL_SIZE: '8',
@@ -203,6 +227,7 @@ export class ChaosSystem {
       KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
       KAFKA_GROUP_ID: 'tally-chaos-query',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
+      COMMAND_DEADLINE_MS: String(COMMAND_DEADLINE_MS),
       RELAY_SWEEP_INTERVAL_MS: '500',
       TRANSFERS_SWEEP_INTERVAL_MS: '500',
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
@@ -210,18 +235,28 @@ export class ChaosSystem {
       // Throttling is not what this run tests; one subject sends the whole workload.
       RATE_LIMIT_PER_SECOND: '0',
     };
-    this.commandPort = await freePort();
-    await this.startCommand();
+    for (let i = 0; i < COMMAND_INSTANCES; i++) {
+      const instance: CommandInstance = {
+        name: `command-${i}`,
+        port: await freePort(),
+        proxy: await new FaultProxy(this.pg.port).listen(),
+      };
+      this.commands.push(instance);
+      // One after the other: the first creates the databases and runs the migrations.
+      await this.startCommand(instance);
+    }
     this.queries.push({ name: 'query-0', port: await freePort() });
     await this.startQuery(this.queries[0]);
     this.log(
       `system up in ${Date.now() - started} ms: PostgreSQL :${this.pg.port}, Kafka ${this.brokers}, ` +
-        `command ${this.commandUrl}, query ${this.queryUrls().join(' ')}`,
+        `command ${this.commandUrls().join(' ')}, query ${this.queryUrls().join(' ')}`,
     );
   }
 
-  async startCommand(): Promise<void> {
-    this.command = await this.startProcess('command-service', this.commandPort);
+  async startCommand(instance: CommandInstance): Promise<void> {
+    instance.process = await this.startProcess('command-service', instance.port, {
+      WRITE_DATABASE_URL: `postgres://postgres@127.0.0.1:${instance.proxy.port}/tally_write`,
+    });
   }
 
   async startQuery(instance: QueryInstance): Promise<void> {
@@ -240,9 +275,9 @@ export class ChaosSystem {
     await this.stopProcess(instance.process, 'SIGTERM');
   }
 
-  async killCommand(): Promise<void> {
-    await this.stopProcess(this.command, 'SIGKILL');
-    this.command = undefined;
+  async killCommand(instance: CommandInstance): Promise<void> {
+    await this.stopProcess(instance.process, 'SIGKILL');
+    instance.process = undefined;
   }
 
   async killQuery(instance: QueryInstance): Promise<void> {
@@ -266,12 +301,13 @@ export class ChaosSystem {
       this.log(`${name} EXITED on its own (${p.child.exitCode ?? p.child.signalCode}); restarting it`);
     };
     let found = 0;
-    if (exited(this.command)) {
-      record('command-service', this.command!);
-      this.guard.untrackPid(this.command!.child.pid);
-      found++;
-      await this.startCommand();
-    }
+    for (const instance of this.commands)
+      if (exited(instance.process)) {
+        record(instance.name, instance.process!);
+        this.guard.untrackPid(instance.process!.child.pid);
+        found++;
+        await this.startCommand(instance);
+      }
     for (const instance of this.queries)
       if (exited(instance.process)) {
         record(instance.name, instance.process!);
@@ -285,16 +321,22 @@ export class ChaosSystem {
   /** The last lines every service printed, for a failure message. */
   serviceOutput(): string {
     return [
-      `--- command-service\n${this.command?.output() ?? '(not running)'}`,
+      ...this.commands.map((c) => `--- ${c.name}\n${c.process?.output() ?? '(not running)'}`),
       ...this.queries.map((q) => `--- ${q.name}\n${q.process?.output() ?? '(not running)'}`),
     ].join('\n');
   }
 
   async stop(): Promise<void> {
     const steps: [string, () => Promise<unknown>][] = [
-      ['command-service', () => this.stopProcess(this.command, 'SIGTERM')],
+      [
+        'command-services',
+        () => Promise.all(this.commands.map((c) => this.stopProcess(c.process, 'SIGTERM'))),
+      ],
       ['query-services', () => Promise.all(this.queries.map((q) => this.stopProcess(q.process, 'SIGTERM')))],
-      ['proxies', () => Promise.all([this.commandProxy?.close(), this.queryProxy?.close()])],
+      [
+        'proxies',
+        () => Promise.all([...this.commands.map((c) => c.proxy.close()), this.queryProxy?.close()]),
+      ],
       ['kafka', () => (this.cluster ?? this.kafka)?.stop() ?? Promise.resolve()],
       ['postgres', () => this.pg?.destroy() ?? Promise.resolve()],
     ];
@@ -309,8 +351,12 @@ export class ChaosSystem {
     this.guard.release();
   }
 
-  private async startProcess(name: ServiceName, port: number): Promise<ServiceProcess> {
-    const service = await startService(name, { env: this.env, port, readyTimeoutMs: 90_000 });
+  private async startProcess(
+    name: ServiceName,
+    port: number,
+    env: Record<string, string> = {},
+  ): Promise<ServiceProcess> {
+    const service = await startService(name, { env: { ...this.env, ...env }, port, readyTimeoutMs: 90_000 });
     this.guard.trackPid(service.child.pid);
     return service;
   }

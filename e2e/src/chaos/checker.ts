@@ -12,6 +12,7 @@ import {
 } from '@tally/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import type { RequestHistory, RequestRecord } from './request-history';
 import { sleep, type CommandRecord } from './workload';
 
 interface StoredEvent extends EventEnvelope {
@@ -27,6 +28,14 @@ export interface CheckFigures {
   eventsAppliedTwice: number;
   moneyConservationViolations: number;
   rejectedCommandsVisible: number;
+  /** A command whose events are in the store more than once (whatever its answers said). */
+  commandsStoredTwice: number;
+  /** An answer said "not done" (a 4xx, or a 503/429 asking for a retry), yet that attempt's events were stored. */
+  refusedButStored: number;
+  /** A transfer both credited to its target and refunded to its source. */
+  transfersCreditedAndRefunded: number;
+  /** Commands the client still could not tell the outcome of after all its retries with the same key. */
+  unknownOutcomesUnresolved: number;
   /** Also must be 0: events nobody asked for, transfers never finished, balances off the client's books. */
   eventsWithUnknownCorrelation: number;
   transfersStuckInFlight: number;
@@ -127,13 +136,17 @@ export class Checker {
     return { drained: false, ms: Date.now() - started, lagging, inFlight };
   }
 
-  async check(commands: CommandRecord[]): Promise<CheckReport> {
+  async check(commands: CommandRecord[], history: RequestHistory): Promise<CheckReport> {
     const store = await this.readStore();
     const topic = await this.readTopic(store.length);
     const readModel = await withClient(this.settings.readDbUrl, (db) =>
       readModelSnapshot(async (sql) => (await db.query(sql)).rows),
     );
-    const details: Record<string, unknown> = { storeEvents: store.length, topicMessages: topic.messages };
+    const details: Record<string, unknown> = {
+      storeEvents: store.length,
+      topicMessages: topic.messages,
+      topicMessagesNotEvents: topic.notEvents,
+    };
 
     // 1. Acknowledged commands lost; commands applied more than once; rejected commands visible.
     const byCorrelation = new Map<string, StoredEvent[]>();
@@ -148,6 +161,14 @@ export class Checker {
       if (own.length === 0 || !own.every((e) => matches(command, e))) lost.push(describe(command, own));
       if (own.length > 1) appliedTwice.push(describe(command, own));
     }
+    const storedTwice = commands
+      .map((c) => ({
+        c,
+        own: (byCorrelation.get(c.correlationId) ?? []).filter((e) => isCommandEvent(c, e)),
+      }))
+      .filter(({ own }) => own.length > 1)
+      .map(({ c, own }) => describe(c, own));
+    const answers = judgeAnswers(commands, history.attemptsByCommand(), byCorrelation);
     const rejectedVisible = commands
       .filter((c) => c.outcome === 'rejected')
       .filter((c) => byCorrelation.has(c.correlationId) || topic.correlationIds.has(c.correlationId))
@@ -230,6 +251,10 @@ export class Checker {
       eventsAppliedTwice: appliedTwice.length + duplicateLedgerRows + overApplied,
       moneyConservationViolations: conservationViolations,
       rejectedCommandsVisible: rejectedVisible.length,
+      commandsStoredTwice: storedTwice.length,
+      refusedButStored: answers.refusedButStored.length,
+      transfersCreditedAndRefunded: money.creditedAndRefunded.length,
+      unknownOutcomesUnresolved: answers.unresolved.length,
       eventsWithUnknownCorrelation: unknownCorrelation.length,
       transfersStuckInFlight: stuck.length,
       balancesDifferingFromClientLedger: offBooks.length,
@@ -237,6 +262,7 @@ export class Checker {
     };
     Object.assign(details, {
       topicDuplicates: topic.duplicates,
+      unknownOutcomes: answers.unknown,
       ambiguousCommandsApplied: ambiguousApplied,
       accountsCheckedAgainstClientLedger: books.balances.size - books.ambiguous.size,
       conservation,
@@ -250,6 +276,10 @@ export class Checker {
         lost: lost.slice(0, 5),
         appliedTwice: appliedTwice.slice(0, 5),
         rejectedVisible: rejectedVisible.slice(0, 5),
+        storedTwice: storedTwice.slice(0, 5),
+        refusedButStored: answers.refusedButStored.slice(0, 5),
+        creditedAndRefunded: money.creditedAndRefunded.slice(0, 5),
+        unknownUnresolved: answers.unresolved.slice(0, 5),
         topicMissing: missing.slice(0, 5).map((e) => `${e.streamId}@${e.streamVersion}`),
         topicAlien: alien.slice(0, 5),
         topicOutOfOrder: topic.outOfOrderSamples,
@@ -304,6 +334,8 @@ export class Checker {
           SELECT transfer_id,
             count(*) FILTER (WHERE type = 'tally.account.transfer-debited') AS debits,
             count(*) FILTER (WHERE type IN ('tally.account.transfer-credited', 'tally.account.transfer-refunded')) AS settled,
+            count(*) FILTER (WHERE type = 'tally.account.transfer-credited') AS credits,
+            count(*) FILTER (WHERE type = 'tally.account.transfer-refunded') AS refunds,
             max(amount) FILTER (WHERE type = 'tally.account.transfer-debited') AS amount
           FROM e WHERE transfer_id IS NOT NULL GROUP BY transfer_id
         )
@@ -315,7 +347,9 @@ export class Checker {
           (SELECT coalesce(sum(amount), 0) FROM e WHERE type = 'tally.account.money-deposited')::text AS deposits,
           (SELECT coalesce(sum(amount), 0) FROM e WHERE type = 'tally.account.money-withdrawn')::text AS withdrawals,
           (SELECT coalesce(array_agg(transfer_id), '{}') FROM t
-            WHERE debits > 1 OR settled > 1 OR (settled > 0 AND debits = 0)) AS anomalies`);
+            WHERE debits > 1 OR settled > 1 OR (settled > 0 AND debits = 0)) AS anomalies,
+          (SELECT coalesce(array_agg(transfer_id), '{}') FROM t WHERE credits > 0 AND refunds > 0)
+            AS credited_and_refunded`);
       const r = rows[0];
       return {
         balances: Number(r.balances),
@@ -323,6 +357,7 @@ export class Checker {
         deposits: Number(r.deposits),
         withdrawals: Number(r.withdrawals),
         anomalies: r.anomalies as string[],
+        creditedAndRefunded: r.credited_and_refunded as string[],
       };
     });
   }
@@ -349,6 +384,7 @@ export class Checker {
     let duplicates = 0;
     let outOfOrder = 0;
     let streamsOnSeveralPartitions = 0;
+    let notEvents = 0;
     const consumer = kafka.consumer({ groupId: `tally-chaos-checker-${Date.now()}`, sessionTimeout: 10_000 });
     await consumer.connect();
     try {
@@ -363,7 +399,14 @@ export class Checker {
             lastProgress = Date.now();
             messages++;
             if (offset === (end.get(batch.partition) ?? 0) - 1) remaining.delete(batch.partition);
-            const event = decodeEvent(message.value);
+            let event: EventEnvelope;
+            try {
+              event = decodeEvent(message.value);
+            } catch {
+              // Not an event: the operator-action fault's poisoned message (dead-lettered by the readers).
+              notEvents++;
+              continue;
+            }
             correlationIds.add(event.metadata.correlationId);
             const key = `${event.streamId}@${event.streamVersion}`;
             const partition = partitionOf.get(event.streamId);
@@ -402,6 +445,7 @@ export class Checker {
     }
     return {
       messages,
+      notEvents,
       duplicates,
       outOfOrder,
       outOfOrderSamples,
@@ -453,6 +497,54 @@ function matches(command: CommandRecord, event: StoredEvent): boolean {
 const describe = (command: CommandRecord, events: StoredEvent[]) =>
   `#${command.seq} ${command.kind} ${command.path} ${JSON.stringify(command.body)} → ${command.status} ` +
   `v${command.version ?? '-'} corr ${command.correlationId}: ${events.map((e) => `${e.type}@${e.streamId}/${e.streamVersion}`).join(', ') || 'no events'}`;
+
+/**
+ * What the answers told each client against what the store holds:
+ * - refused but stored: a command answered "not done" in its final answer has events; or its final
+ *   `ok` was a replay (an earlier attempt stored it) although every earlier answer was a refusal;
+ * - unknown outcomes: attempts the client could not tell about, and how its retries resolved them.
+ */
+function judgeAnswers(
+  commands: CommandRecord[],
+  attempts: Map<number, RequestRecord[]>,
+  stored: Map<string, StoredEvent[]>,
+) {
+  const refusedButStored: string[] = [];
+  const unresolved: string[] = [];
+  const unknown = { attempts: 0, commands: 0, resolvedStored: 0, resolvedNotStored: 0, resolvedRefused: 0 };
+  for (const command of commands) {
+    const own = (stored.get(command.correlationId) ?? []).filter((e) => isCommandEvent(command, e));
+    const tried = attempts.get(command.seq) ?? [];
+    const unknowns = tried.filter((a) => a.answer === 'unknown').length;
+    const final = tried[tried.length - 1];
+    const before = tried.slice(0, -1);
+    if (command.outcome === 'rejected' && own.length > 0) refusedButStored.push(describe(command, own));
+    if (
+      command.outcome === 'acknowledged' &&
+      command.replayed &&
+      before.length > 0 &&
+      before.every((a) => a.answer === 'refused')
+    )
+      refusedButStored.push(
+        `${describe(command, own)} (replayed after ${before.map((a) => a.status).join(', ')})`,
+      );
+    if (
+      command.outcome === 'failed' &&
+      before.concat(final ?? []).every((a) => a.answer === 'refused') &&
+      own.length > 0
+    )
+      refusedButStored.push(describe(command, own));
+    if (unknowns === 0) continue;
+    unknown.attempts += unknowns;
+    unknown.commands++;
+    if (command.outcome === 'acknowledged') {
+      if (command.replayed) unknown.resolvedStored++;
+      else unknown.resolvedNotStored++;
+    } else if (command.outcome === 'rejected') unknown.resolvedRefused++;
+    else unresolved.push(describe(command, own));
+  }
+  return { refusedButStored, unresolved, unknown };
+}
 
 /** Balances from the client's acknowledged deposits and withdrawals plus the store's transfer movements. */
 function clientLedger(commands: CommandRecord[], store: StoredEvent[]) {

@@ -1,7 +1,10 @@
 import type { SeededRandom } from '@tally/testing';
 import type { ChaosSystem, QueryInstance } from './chaos-system';
 import { httpRequest } from './http-stats';
+import { PRODUCTION_FAULT_KINDS, ProductionFaults, type ProductionFaultKind } from './production-faults';
 import { sleep, type Workload } from './workload';
+
+export { PRODUCTION_FAULT_KINDS };
 
 export const FAULT_KINDS = [
   'postgres-crash',
@@ -17,7 +20,8 @@ export const FAULT_KINDS = [
  * the outage), or cut one node off from the other two (clients still reach it) and heal it after the outage.
  */
 export const CLUSTER_FAULT_KINDS = ['kafka-leader-kill', 'kafka-broker-cutoff'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number] | (typeof CLUSTER_FAULT_KINDS)[number];
+export type FaultKind =
+  (typeof FAULT_KINDS)[number] | (typeof CLUSTER_FAULT_KINDS)[number] | ProductionFaultKind;
 
 /** Faults after which readiness must have gone red while the dependency was away. */
 const DEPENDENCY_FAULTS: FaultKind[] = ['postgres-crash', 'kafka-kill', 'query-db-cutoff'];
@@ -49,6 +53,7 @@ const RECOVERY_TIMEOUT_MS = 120_000;
 export class FaultInjector {
   readonly faults: FaultRecord[] = [];
   private readonly startedAt = Date.now();
+  private readonly production: ProductionFaults;
 
   constructor(
     private readonly system: ChaosSystem,
@@ -56,13 +61,31 @@ export class FaultInjector {
     private readonly rng: SeededRandom,
     private readonly settings: {
       outageMs: [number, number];
+      /** How long a process stays frozen (pause faults). */
+      pauseMs: [number, number];
+      /** How long a connection stays stalled. */
+      stallMs: [number, number];
       log: (line: string) => void;
       kinds: readonly FaultKind[];
+      /** Targets for some kinds that differ from the profile's faults per kind. */
+      perKind?: Partial<Record<FaultKind, number>>;
     },
-  ) {}
+  ) {
+    this.production = new ProductionFaults(system, workload, rng, settings);
+  }
 
   count(kind: FaultKind): number {
     return this.faults.filter((f) => f.kind === kind).length;
+  }
+
+  /** How many of `kind` the run injects. */
+  target(kind: FaultKind, perKind: number): number {
+    return this.settings.perKind?.[kind] ?? perKind;
+  }
+
+  /** Thaws anything a pause left frozen (a run stopped half-way through one). */
+  resumeAll(): void {
+    this.production.resumeAll();
   }
 
   /** The next kind to inject: a random one still below target, respecting the replica bounds. */
@@ -76,7 +99,10 @@ export class FaultInjector {
     );
     if (candidates.length > 0) return this.rng.pick(candidates);
     // Only removals left but no replica to remove (or the reverse): make one first.
-    if (this.settings.kinds.includes('query-replica-remove') && this.count('query-replica-remove') < target)
+    if (
+      this.settings.kinds.includes('query-replica-remove') &&
+      this.count('query-replica-remove') < this.target('query-replica-remove', target)
+    )
       return 'query-replica-add';
     return undefined;
   }
@@ -99,22 +125,23 @@ export class FaultInjector {
         case 'postgres-crash': {
           record.target = 'postgresql';
           await system.pg.stop('immediate');
-          await this.observeOutage(record, outage(), [system.commandUrl, ...system.queryUrls()]);
+          await this.observeOutage(record, outage(), [...system.commandUrls(), ...system.queryUrls()]);
           await system.pg.start();
           break;
         }
         case 'kafka-kill': {
           record.target = 'kafka';
           await system.kafka.kill();
-          await this.observeOutage(record, outage(), [system.commandUrl, ...system.queryUrls()], false);
+          await this.observeOutage(record, outage(), [...system.commandUrls(), ...system.queryUrls()], false);
           await system.kafka.restart();
           break;
         }
         case 'command-service-kill': {
-          record.target = 'command-service';
-          await system.killCommand();
+          const instance = this.rng.pick(system.commands);
+          record.target = instance.name;
+          await system.killCommand(instance);
           await sleep(this.rng.int(0, 1_000));
-          await system.startCommand();
+          await system.startCommand(instance);
           break;
         }
         case 'query-service-kill': {
@@ -161,6 +188,8 @@ export class FaultInjector {
           system.queryProxy.mode = 'pass';
           break;
         }
+        default:
+          record.target = await this.production.inject(kind as ProductionFaultKind);
       }
     } catch (error) {
       record.error = `injecting: ${(error as Error).message}`;
@@ -214,10 +243,10 @@ export class FaultInjector {
     await sleep(300);
     const { system } = this;
     record.duringOutage = {};
-    const reads = affected.filter((url) => url !== system.commandUrl);
+    const reads = affected.filter((url) => !system.commandUrls().includes(url));
     const account = this.workload.accounts[0];
     const jobs: Promise<void>[] = [];
-    if (affected.includes(system.commandUrl))
+    if (affected.some((url) => system.commandUrls().includes(url)))
       jobs.push(
         this.workload.probeOpen(1).then((probe) => {
           record.duringOutage!.write = probe.status;
@@ -245,7 +274,7 @@ export class FaultInjector {
       200;
     for (;;) {
       await system.reviveCrashed();
-      const urls = [system.commandUrl, ...system.queryUrls()];
+      const urls = [...system.commandUrls(), ...system.queryUrls()];
       if ((await Promise.all(urls.map(ready))).every(Boolean)) break;
       if (Date.now() > deadline) throw new Error('not ready in time');
       await sleep(100);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SeededRandom } from '@tally/testing';
 import { HttpStats, httpRequest } from './http-stats';
+import { RequestHistory } from './request-history';
 
 export type CommandKind = 'open' | 'deposit' | 'withdraw' | 'close' | 'transfer';
 export type Outcome = 'acknowledged' | 'rejected' | 'failed';
@@ -34,6 +35,12 @@ export interface CommandRecord {
   transferId?: string;
 }
 
+/** A service instance the workload may send to, by the name the fault injector knows it by. */
+export interface Endpoint {
+  name: string;
+  url: string;
+}
+
 export interface Account {
   accountId: string;
   currency: string;
@@ -61,14 +68,17 @@ export class Workload {
   readonly hotAccounts: Account[] = [];
   readonly writeStats = new HttpStats();
   readonly readStats = new HttpStats();
+  /** Every request sent, with what its answer told the client. */
+  readonly history = new RequestHistory();
   private stopping = false;
   private seq = 0;
   private running: Promise<unknown>[] = [];
 
   constructor(
     private readonly options: {
-      commandUrl: () => string;
-      queryUrls: () => string[];
+      /** The command services; each attempt goes to one at random (a load balancer's choice). */
+      commandEndpoints: () => Endpoint[];
+      queryEndpoints: () => Endpoint[];
       token: string;
       rng: SeededRandom;
       clients: number;
@@ -163,19 +173,21 @@ export class Workload {
   private async reader(): Promise<void> {
     const { rng } = this.options;
     while (!this.stopping) {
-      const urls = this.options.queryUrls();
+      const endpoints = this.options.queryEndpoints();
       const known = this.accounts;
-      if (urls.length === 0 || known.length === 0) {
+      if (endpoints.length === 0 || known.length === 0) {
         await sleep(100);
         continue;
       }
-      const url = rng.pick(urls);
+      const endpoint = rng.pick(endpoints);
       const account = rng.pick(known);
       const path = rng.chance(0.8)
         ? `/accounts/${account.accountId}`
         : `/accounts/${account.accountId}/ledger?limit=5`;
-      const outcome = await httpRequest('GET', `${url}${path}`, { token: this.options.token });
+      const startedAt = Date.now();
+      const outcome = await httpRequest('GET', `${endpoint.url}${path}`, { token: this.options.token });
       this.readStats.record(`GET ${path}`, outcome);
+      this.history.record({ method: 'GET', target: endpoint.name, startedAt, ms: outcome.ms }, outcome);
       await sleep(outcome.status === 200 || outcome.status === 404 ? 20 : 200);
     }
   }
@@ -208,12 +220,18 @@ export class Workload {
     const deadline = Date.now() + COMMAND_DEADLINE_MS;
     for (;;) {
       record.attempts++;
-      const outcome = await httpRequest('POST', `${this.options.commandUrl()}${record.path}`, {
+      const endpoint = this.options.rng.pick(this.options.commandEndpoints());
+      const startedAt = Date.now();
+      const outcome = await httpRequest('POST', `${endpoint.url}${record.path}`, {
         token: this.options.token,
         body: record.body,
         headers: { 'idempotency-key': record.key, 'x-correlation-id': record.correlationId },
       });
       this.writeStats.record(`POST ${record.path}`, outcome);
+      this.history.record(
+        { command: record.seq, method: 'POST', target: endpoint.name, startedAt, ms: outcome.ms },
+        outcome,
+      );
       record.status = outcome.status;
       record.code = outcome.body?.code;
       if (outcome.status === 409) record.conflicts++;

@@ -53,6 +53,7 @@ const { primeCoordinators } = require('./warm-up');
  * @property {(id: number) => void} isolate cut a node off from the others (clients still reach it)
  * @property {(id: number) => void} heal
  * @property {() => Record<number, number>} rssMb resident memory of each running node
+ * @property {(id: number) => number | undefined} pid the process id of a running node (to pause it)
  * @property {() => Promise<void>} stop
  */
 
@@ -240,6 +241,7 @@ async function startCluster(options = {}) {
       node(id).isolated = false;
       setLinks(id, true);
     },
+    pid: (id) => node(id).process?.pid,
     rssMb: () =>
       Object.fromEntries(
         nodes.flatMap((n) => (n.process ? [[n.id, Math.round(residentKb(n.process.pid) / 1024)]] : [])),

@@ -61,4 +61,41 @@ describe('fault-injection tools', () => {
       await proxy.close();
     }
   });
+
+  it('drops the reply to a commit that happened: an explicit COMMIT, then a write that commits on its own', async () => {
+    const proxy = await new FaultProxy(server.port).listen();
+    const url = `postgres://postgres@127.0.0.1:${proxy.port}/postgres`;
+    const connect = async () => {
+      const client = new Client({ connectionString: url, query_timeout: 5_000 });
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    };
+    try {
+      await query(server.url(), 'CREATE TABLE ambiguous (n int)');
+      const explicit = await connect();
+      await explicit.query('BEGIN');
+      proxy.dropCommitReplies(1);
+      // Not a commit: answered, and the drop stays armed.
+      await explicit.query('INSERT INTO ambiguous VALUES ($1)', [1]);
+      await expect(explicit.query('COMMIT')).rejects.toThrow(/terminated|ECONNRESET|Connection/i);
+      await explicit.end().catch(() => undefined);
+
+      const implicit = await connect();
+      expect((await implicit.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      proxy.dropCommitReplies(1);
+      await expect(implicit.query('INSERT INTO ambiguous VALUES ($1)', [2])).rejects.toThrow(
+        /terminated|ECONNRESET|Connection/i,
+      );
+      await implicit.end().catch(() => undefined);
+
+      // Both committed, though neither client was told.
+      expect(await query(server.url(), 'SELECT n FROM ambiguous ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(proxy.droppedCommitReplies).toBe(2);
+      // Disarmed: the next commit is answered.
+      expect(await query(url, 'INSERT INTO ambiguous VALUES (3) RETURNING n')).toEqual([{ n: 3 }]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
