@@ -112,6 +112,7 @@ describe('observability', () => {
       'tally_relay_leader',
       'tally_dead_letter_messages',
       'tally_projection_parked_events',
+      'tally_projection_stuck_streams',
       'tally_transfers_oldest_age_seconds',
       'http_request_duration_seconds_count',
       'tally_consistency_wait_seconds_count',

@@ -33,6 +33,7 @@ export class QueryServiceModule {
           projections: accountReadModels.projections,
           sessionTimeoutMs: config.sessionTimeoutMs,
           partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+          stuckStreamAfterMs: config.stuckStreamAfterMs,
           databaseUrl: config.databaseUrl,
           consistency: config.consistency,
           backfill: {

@@ -22,6 +22,8 @@ export interface QueryServiceConfig {
   groupId: string;
   /** Time after which a crashed replica's partitions move to the others (Kafka's minimum is 6 s). */
   sessionTimeoutMs: number;
+  /** How long a stream's events may stay parked before it counts as stuck (and is healed from the store). */
+  stuckStreamAfterMs: number;
   /** Partitions of one fetch applied together, in one transaction. */
   partitionsConsumedConcurrently: number;
   /** Read-your-writes: how long a read with X-Consistency-Token waits by default, and at most. */
@@ -49,6 +51,7 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
     kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
     groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
     sessionTimeoutMs: settings.get('KAFKA_SESSION_TIMEOUT_MS').default('10000').asIntAtLeast(),
+    stuckStreamAfterMs: settings.get('PROJECTION_STUCK_STREAM_AFTER_MS').default('60000').asIntPositive(),
     partitionsConsumedConcurrently: settings
       .get('PROJECTION_PARTITIONS_CONCURRENTLY')
       .default('12')

@@ -26,9 +26,9 @@ export async function applyInOneTransaction(
     const streamIds = [...new Set(events.map((event) => event.streamId))];
     const positions = await lockStreamPositions(tx, projector, streamIds);
     const waiting = await takeParkedEvents(tx, projector, streamIds);
-    const selected = selectNewEvents(events, positions, waiting);
+    const selected = selectNewEvents(events, positions, waiting.events);
     for (const projection of projections) await projection.apply(selected.fresh, tx);
-    await parkEvents(tx, projector, selected.parked);
+    await parkEvents(tx, projector, selected.parked, waiting.parkedAt);
     await saveStreamPositions(tx, projector, selected.advanced);
     return selected;
   });

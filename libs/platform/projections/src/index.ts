@@ -23,3 +23,4 @@ export * from './dead-letters/dead-letter-selection';
 export * from './dead-letters/dead-letter-desk';
 export * from './rebuild/rebuild-job';
 export * from './consumer-lag-view';
+export * from './stuck-streams';

@@ -137,6 +137,37 @@ export function watchProjectionMetrics(source: ProjectionMetricSource): () => vo
   return () => sources.delete(source);
 }
 
+const stuckSources = new Map<string, () => Promise<number>>();
+
+/**
+ * `tally_projection_stuck_streams`: streams whose events have waited in `parked_events` longer than
+ * the bound (see StuckStreams), counted at scrape time. The returned function stops reporting.
+ */
+export function watchStuckStreams(projector: string, count: () => Promise<number>): () => void {
+  metric(
+    'tally_projection_stuck_streams',
+    () =>
+      new Gauge({
+        name: 'tally_projection_stuck_streams',
+        help: 'Streams whose later events have waited longer than PROJECTION_STUCK_STREAM_AFTER_MS for an earlier version that never arrived (capped at 100)',
+        labelNames: ['projector'],
+        async collect() {
+          this.reset();
+          await Promise.all(
+            [...stuckSources].map(([name, read]) =>
+              within(
+                read().then((n) => this.set({ projector: name }, n)),
+                SOURCE_TIMEOUT_MS,
+              ),
+            ),
+          );
+        },
+      }),
+  );
+  stuckSources.set(projector, count);
+  return () => stuckSources.delete(projector);
+}
+
 /** Counters and the apply delay, updated as chunks are applied. */
 export const projectionMetrics = () => ({
   applied: metric(
@@ -164,6 +195,15 @@ export const projectionMetrics = () => ({
         name: 'tally_projection_events_parked_total',
         help: 'Events parked because they arrived ahead of their stream',
         labelNames: ['group', 'topic'],
+      }),
+  ),
+  healed: metric(
+    'tally_projection_stuck_streams_healed_total',
+    () =>
+      new Counter({
+        name: 'tally_projection_stuck_streams_healed_total',
+        help: 'Stuck streams this process healed by fetching their missing events from the event store',
+        labelNames: ['projector'],
       }),
   ),
   applyDelay: metric(

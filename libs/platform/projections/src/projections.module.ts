@@ -20,8 +20,12 @@ import {
 import { ConsistencyWaiter } from './consistency/consistency-waiter';
 import type { Projection } from './projection';
 import { ProjectionConsumer } from './projection-consumer';
+import { projectionMetrics, watchStuckStreams } from './projection-metrics';
+import { StuckStreams, describeStuck } from './stuck-streams';
 
 const OPTIONS = Symbol('PROJECTIONS_OPTIONS');
+
+const DEFAULT_STUCK_STREAM_AFTER_MS = 60_000;
 
 export interface ProjectionsModuleOptions {
   groupId: string;
@@ -33,6 +37,12 @@ export interface ProjectionsModuleOptions {
   /** The read database, for the LISTEN connection that wakes reads waiting on a consistency token. */
   databaseUrl: string;
   consistency: ConsistencySettings;
+  /**
+   * How long a stream's events may wait in `parked_events` for an earlier version before the stream
+   * counts as stuck (readiness down, `tally_projection_stuck_streams`) and, with `backfill`'s event
+   * store, is healed from the store (default 60 s). See StuckStreams.
+   */
+  stuckStreamAfterMs?: number;
   /**
    * Fill the read tables from the event store before consuming when they lack history (a new
    * replica set, an added projection): see StoreBackfill. Readiness stays down, with progress, until
@@ -57,6 +67,11 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
   readonly name = 'projections';
   readonly consumer: ProjectionConsumer;
   readonly backfill?: StoreBackfill;
+  readonly stuckStreams: StuckStreams;
+  private readonly stuckAfterMs: number;
+  private healing?: NodeJS.Timeout;
+  private healPass?: Promise<void>;
+  private unwatchStuck?: () => void;
   private starting?: Promise<void>;
   private stopping = false;
   private topicCheck?: Promise<unknown>;
@@ -97,6 +112,15 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
         eventStoreDatabaseUrl: options.backfill.eventStoreDatabaseUrl,
         logger: nestLogger('StoreBackfill'),
       });
+    this.stuckAfterMs = options.stuckStreamAfterMs ?? DEFAULT_STUCK_STREAM_AFTER_MS;
+    this.stuckStreams = new StuckStreams({
+      dataSource,
+      projector: options.projector,
+      projections: options.projections(),
+      stuckAfterMs: this.stuckAfterMs,
+      eventStoreDatabaseUrl: options.backfill?.eventStoreDatabaseUrl,
+      logger: nestLogger('StuckStreams'),
+    });
   }
 
   /**
@@ -108,6 +132,9 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
   check = async (): Promise<Record<string, unknown>> => {
     // Down, saying how far it is, until the read tables hold the store's history and the consumer runs.
     if (this.backfill && !this.backfill.done) throw new Error(this.backfill.describe());
+    // Down while a stream waits for ever behind a missing event: its accounts would stay stale.
+    const stuck = await this.stuckStreams.find();
+    if (stuck.length > 0) throw new Error(describeStuck(stuck, this.stuckAfterMs));
     // In the background: a slow broker must not fail the probe; the details show the last result.
     this.topicCheck ??= this.consumer
       .checkTopicHistory()
@@ -136,10 +163,10 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
   /** A backfill runs in the background, so that the service listens (and answers readiness) meanwhile. */
   async onApplicationBootstrap(): Promise<void> {
     await this.waiter.start();
-    if (!this.backfill) return this.consumer.start();
+    if (!this.backfill) return this.startConsuming();
     this.starting = this.backfill
       .run()
-      .then(() => (this.stopping ? undefined : this.consumer.start()))
+      .then(() => (this.stopping ? undefined : this.startConsuming()))
       .catch((error: Error) => {
         new Logger('StoreBackfill').fatal({ err: error }, 'backfill from the event store failed; exiting');
         process.exitCode = 1;
@@ -147,8 +174,41 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
       });
   }
 
+  private async startConsuming(): Promise<void> {
+    await this.consumer.start();
+    this.unwatchStuck = watchStuckStreams(
+      this.options.projector,
+      async () => (await this.stuckStreams.find()).length,
+    );
+    // Looks a few times per bound, so that a stuck stream is healed soon after it counts as stuck.
+    const every = Math.min(Math.max(this.stuckAfterMs / 4, 1_000), 15_000);
+    this.healing = setInterval(() => {
+      this.healPass ??= this.healStuckStreams().finally(() => (this.healPass = undefined));
+    }, every);
+    this.healing.unref();
+  }
+
+  private async healStuckStreams(): Promise<void> {
+    try {
+      const before = (await this.stuckStreams.find()).length;
+      if (before === 0) return;
+      const left = await this.stuckStreams.heal();
+      if (this.stuckStreams.canHeal)
+        projectionMetrics().healed.inc({ projector: this.options.projector }, before - left.length);
+    } catch (error) {
+      new Logger('StuckStreams').warn(
+        { err: error },
+        'could not look for or heal stuck streams; trying again',
+      );
+    }
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.healing);
+    this.unwatchStuck?.();
+    await this.healPass;
+    await this.stuckStreams.close();
     // A backfill still running is abandoned: the next one drops its shadow tables.
     if (!this.starting || this.backfill?.done) await this.starting;
     await this.consumer.stop();

@@ -77,6 +77,16 @@ export async function appliedVersion(
   return rows[0]?.version ?? 0;
 }
 
+/** Parked events taken out of the table, with when each was first parked. */
+export interface TakenParkedEvents {
+  events: EventEnvelope[];
+  /** By `streamId@version`: kept when an event is parked again, so a stream's wait is measured whole. */
+  parkedAt: Map<string, string>;
+}
+
+export const parkedKey = (event: Pick<EventEnvelope, 'streamId' | 'streamVersion'>): string =>
+  `${event.streamId}@${event.streamVersion}`;
+
 /**
  * Takes (deletes and returns) the parked events of these streams. The caller re-parks whatever is
  * still ahead in the same transaction, so a crash leaves them parked exactly as before.
@@ -85,27 +95,35 @@ export async function takeParkedEvents(
   tx: EntityManager,
   projector: string,
   streamIds: string[],
-): Promise<EventEnvelope[]> {
+): Promise<TakenParkedEvents> {
   // A CTE makes this a SELECT to the driver, which then returns plain rows (a bare DELETE ...
   // RETURNING comes back from TypeORM as [rows, count]).
-  const rows: { event: EventEnvelope }[] = await tx.query(
-    `WITH taken AS (DELETE FROM parked_events WHERE projector = $1 AND stream_id = ANY($2) RETURNING event)
-     SELECT event FROM taken`,
+  const rows: { event: EventEnvelope; parked_at: Date }[] = await tx.query(
+    `WITH taken AS (DELETE FROM parked_events WHERE projector = $1 AND stream_id = ANY($2) RETURNING event, parked_at)
+     SELECT event, parked_at FROM taken`,
     [projector, streamIds],
   );
-  return rows.map((row) => row.event);
+  return {
+    events: rows.map((row) => row.event),
+    parkedAt: new Map(rows.map((row) => [parkedKey(row.event), row.parked_at.toISOString()])),
+  };
 }
 
+/** Parks events; one taken out before keeps the time it was first parked (`parkedAt`). */
 export async function parkEvents(
   tx: EntityManager,
   projector: string,
   events: EventEnvelope[],
+  parkedAt: ReadonlyMap<string, string> = new Map(),
 ): Promise<void> {
   if (events.length === 0) return;
+  const rows = events.map((event) => ({ event, parkedAt: parkedAt.get(parkedKey(event)) ?? null }));
   await tx.query(
-    `INSERT INTO parked_events (projector, stream_id, version, event)
-     SELECT $1, e->>'streamId', (e->>'streamVersion')::int, e FROM jsonb_array_elements($2::jsonb) AS e
+    `INSERT INTO parked_events (projector, stream_id, version, event, parked_at)
+     SELECT $1, r->'event'->>'streamId', (r->'event'->>'streamVersion')::int, r->'event',
+            coalesce((r->>'parkedAt')::timestamptz, now())
+     FROM jsonb_array_elements($2::jsonb) AS r
      ON CONFLICT (projector, stream_id, version) DO NOTHING`,
-    [projector, JSON.stringify(events)],
+    [projector, JSON.stringify(rows)],
   );
 }
