@@ -55,5 +55,45 @@ describe('event decoding', () => {
     expect(decodeEvent(encodeEvent(adjusted))).toEqual(adjusted);
   });
 
+  it.each([
+    [
+      { data: { amount: 1.5, source: 'api' } },
+      'tally.account.money-deposited: amount must be a positive safe integer',
+    ],
+    [{ data: { source: 'api' } }, 'tally.account.money-deposited: amount must be a positive safe integer'],
+    [{ data: { amount: 5, source: '' } }, 'source must be a non-empty string'],
+    [{ schemaVersion: 3 }, 'tally.account.money-deposited: no schema version 3 (known: 1, 2)'],
+    [{ type: 'tally.account.teleported' }, 'tally.account.teleported: unknown event type'],
+    [{ occurredAt: 'yesterday' }, 'envelope has invalid occurredAt'],
+    [
+      { metadata: {} as EventEnvelope['metadata'], streamVersion: 0 },
+      'envelope has invalid streamVersion, metadata',
+    ],
+    [
+      {
+        type: AccountEventType.Opened,
+        schemaVersion: 1,
+        data: { accountId: 'a1', ownerId: 'o', currency: 'eur' },
+      },
+      'currency must be an ISO 4217 currency code',
+    ],
+  ])('says what is wrong with %j', (overrides, message) => {
+    expect(() => decodeEvent(encodeEvent(envelope(overrides)))).toThrow(message);
+  });
+
+  it('validates a v1 deposit against v1 and reads it as v2', () => {
+    const v1 = envelope({ schemaVersion: 1, data: { amount: 500 } });
+    expect(decodeEvent(encodeEvent(v1))).toEqual(envelope({ data: { amount: 500, source: 'unknown' } }));
+  });
+
+  it('ignores fields it does not know, as a later optional field would be', () => {
+    const richer = envelope({ data: { amount: 500, source: 'api', note: 'new in a later version' } });
+    expect(decodeEvent(encodeEvent(richer)).data).toEqual({
+      amount: 500,
+      source: 'api',
+      note: 'new in a later version',
+    });
+  });
+
   it('rejects a message without a value', () => expect(() => decodeEvent(null)).toThrow(InvalidEventError));
 });
