@@ -62,9 +62,10 @@ async function main() {
   const code = await new Promise((resolve) => jest.on('exit', (c, signal) => resolve(c ?? signal)));
   clearTimeout(timer);
   if (!fs.existsSync(results)) throw new Error(`no results were written (${results})`);
-  const { ok } = JSON.parse(fs.readFileSync(results, 'utf8'));
+  const { ok, seed } = JSON.parse(fs.readFileSync(results, 'utf8'));
   console.log(
-    `\n${ok && code === 0 ? '✔' : '✖'} chaos (${profile}): results in ${path.relative(root, results)}`,
+    `\n${ok && code === 0 ? '✔' : '✖'} chaos (${profile}, seed ${seed}): results in ${path.relative(root, results)}` +
+      ` (CHAOS_SEED=${seed} replays this run's choices)`,
   );
   process.exit(ok && code === 0 ? 0 : 1);
 }
