@@ -23,6 +23,7 @@ export class CommandServiceModule {
         EventStoreModule.forRoot({
           connectionString: config.databaseUrl,
           poolSize: config.databasePoolSize,
+          timeouts: config.databaseTimeouts,
           relay: config.relay,
           groupCommit: config.groupCommit,
         }),

@@ -14,6 +14,12 @@ describe('command service config', () => {
       topicCheckIntervalMs: 5_000,
     });
     expect(config.commands).toMatchObject({ snapshotEvery: 100, stateCacheSize: 10_000 });
+    expect(config.databaseTimeouts).toEqual({
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 5_000,
+      idleInTransactionTimeoutMs: 30_000,
+      keepAliveInitialDelayMs: 10_000,
+    });
   });
 
   it('configures group commit with the documented defaults, and none when it is off', () => {
@@ -48,6 +54,10 @@ describe('command service config', () => {
     ['EVENT_STORE_BATCH_EVENTS', 'many'],
     ['EVENT_STORE_NOTIFY_INTERVAL_MS', '0'],
     ['COMMAND_DEADLINE_MS', 'soon'],
+    ['WRITE_DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['WRITE_DATABASE_LOCK_TIMEOUT_MS', '1.5'],
+    ['WRITE_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 'never'],
+    ['WRITE_DATABASE_KEEPALIVE_MS', '-1'],
   ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(name));
   });

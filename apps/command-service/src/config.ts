@@ -9,7 +9,13 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { listenSettings, ownedDatabaseSettings, settingsFrom } from '@tally/settings';
+import type { DatabaseTimeouts } from '@tally/database';
+import {
+  databaseTimeoutSettings,
+  listenSettings,
+  ownedDatabaseSettings,
+  settingsFrom,
+} from '@tally/settings';
 import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface CommandServiceConfig {
@@ -19,6 +25,8 @@ export interface CommandServiceConfig {
   /** Who creates the database and runs migrations: the owner, while the service may run as `tally_command`. */
   migrationDatabaseUrl: string;
   databasePoolSize: number;
+  /** Statement, lock and idle-in-transaction limits and TCP keepalive of the write pool. */
+  databaseTimeouts: DatabaseTimeouts;
   kafka: KafkaSettings;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs: number };
   /** Group commit of appends through the pool; undefined: every append commits on its own. */
@@ -50,6 +58,7 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
     ...listenSettings(settings, 'COMMAND_SERVICE_PORT', 3001),
     ...writeDatabaseFromEnv(env),
     databasePoolSize: settings.get('WRITE_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
+    databaseTimeouts: databaseTimeoutSettings(settings, 'WRITE'),
     kafka: kafkaSettingsFromEnv('tally-command-service', env),
     relay: {
       enabled: settings.get('RELAY_ENABLED').default('true').asBool(),

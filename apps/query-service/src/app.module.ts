@@ -1,3 +1,4 @@
+import { poolTimeoutOptions } from '@tally/database';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -24,7 +25,7 @@ export class QueryServiceModule {
           entities: accountReadModels.entities,
           synchronize: false,
           logging: ['error'],
-          extra: { max: config.databasePoolSize, connectionTimeoutMillis: 5_000 },
+          extra: { max: config.databasePoolSize, ...poolTimeoutOptions(config.databaseTimeouts) },
         }),
         TypeOrmModule.forFeature(accountReadModels.entities),
         ProjectionsModule.forRoot({

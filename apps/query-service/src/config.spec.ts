@@ -8,6 +8,12 @@ describe('query service config', () => {
     expect(config.migrationDatabaseUrl).toBe(config.databaseUrl);
     expect(config.eventStoreDatabaseUrl).toBe('postgres://postgres@127.0.0.1:5432/tally_write');
     expect(config.groupId).toBe('tally-query');
+    expect(config.databaseTimeouts).toEqual({
+      statementTimeoutMs: 10_000,
+      lockTimeoutMs: 5_000,
+      idleInTransactionTimeoutMs: 30_000,
+      keepAliveInitialDelayMs: 10_000,
+    });
   });
 
   it('replays the store from the write database unless EVENT_STORE_DATABASE_URL says otherwise', () => {
@@ -28,6 +34,10 @@ describe('query service config', () => {
     ['WRITE_DATABASE_URL', 'postgres//db'],
     ['KAFKA_SSL', 'yes'],
     ['KAFKA_SESSION_TIMEOUT_MS', 'ten seconds'],
+    ['READ_DATABASE_STATEMENT_TIMEOUT_MS', '0'],
+    ['READ_DATABASE_LOCK_TIMEOUT_MS', 'soon'],
+    ['READ_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '2.5'],
+    ['READ_DATABASE_KEEPALIVE_MS', 'off'],
   ])('refuses %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });

@@ -7,7 +7,14 @@ import {
   type RateLimitConfig,
 } from '@tally/http';
 import { kafkaSettingsFromEnv, type KafkaSettings } from '@tally/messaging';
-import { databaseUrlSetting, listenSettings, ownedDatabaseSettings, settingsFrom } from '@tally/settings';
+import type { DatabaseTimeouts } from '@tally/database';
+import {
+  databaseTimeoutSettings,
+  databaseUrlSetting,
+  listenSettings,
+  ownedDatabaseSettings,
+  settingsFrom,
+} from '@tally/settings';
 import { tracingConfigFromEnv, type TracingConfig } from '@tally/tracing';
 
 export interface QueryServiceConfig {
@@ -17,6 +24,8 @@ export interface QueryServiceConfig {
   /** Who creates the database and runs migrations: the owner, while the service may run as `tally_query`. */
   migrationDatabaseUrl: string;
   databasePoolSize: number;
+  /** Statement, lock and idle-in-transaction limits and TCP keepalive of the read pool. */
+  databaseTimeouts: DatabaseTimeouts;
   kafka: KafkaSettings;
   /** Replicas sharing a group share the partitions; a replica set with its own database needs its own group. */
   groupId: string;
@@ -48,6 +57,7 @@ export const loadConfig = (env = process.env): QueryServiceConfig => {
       defaultDatabaseUrl,
     ),
     databasePoolSize: settings.get('READ_DATABASE_POOL_SIZE').default('20').asIntAtLeast(),
+    databaseTimeouts: databaseTimeoutSettings(settings, 'READ'),
     kafka: kafkaSettingsFromEnv(`tally-query-service-${process.pid}`, env),
     groupId: env.KAFKA_GROUP_ID ?? 'tally-query',
     sessionTimeoutMs: settings.get('KAFKA_SESSION_TIMEOUT_MS').default('10000').asIntAtLeast(),

@@ -16,6 +16,7 @@ import {
   type KafkaSettings,
 } from '@tally/messaging';
 import type { Kafka } from 'kafkajs';
+import { defaultDatabaseTimeouts, poolTimeoutOptions, type DatabaseTimeouts } from '@tally/database';
 import { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from './event-store';
 import { AppendSignal, type GroupCommitOptions } from './group-commit';
@@ -32,6 +33,8 @@ const OPTIONS = EVENT_STORE_OPTIONS;
 export interface EventStoreModuleOptions {
   connectionString: string;
   poolSize: number;
+  /** Limits on every statement, lock wait and transaction of the pool (defaults: defaultDatabaseTimeouts). */
+  timeouts?: DatabaseTimeouts;
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs?: number };
   /** Concurrent appends through the pool share one statement and commit; absent: off. */
   groupCommit?: GroupCommitOptions;
@@ -112,7 +115,7 @@ export class EventStoreModule {
             const pool = new Pool({
               connectionString: options.connectionString,
               max: options.poolSize,
-              connectionTimeoutMillis: 5_000,
+              ...poolTimeoutOptions(options.timeouts ?? defaultDatabaseTimeouts),
             });
             // An idle connection dropped by the server must not crash the process; the next query reconnects.
             pool.on('error', (error) => nestLogger('WritePool').warn({ err: error }, 'idle connection lost'));

@@ -39,9 +39,14 @@ export interface EventStore {
   within(transaction: Queryable): EventStore;
   /**
    * Runs `work` as the only writer of the stream among all processes that ask the same (a lock held
-   * until `work` has committed), on a store bound to that work's own transaction.
+   * until `work` has committed), on a store bound to that work's own transaction. Waits for the lock at
+   * most `lockWaitMs` (then LockWaitTimeoutError), else as long as the connection's lock_timeout.
    */
-  exclusively<T>(streamId: string, work: (store: EventStore) => Promise<T>): Promise<T>;
+  exclusively<T>(
+    streamId: string,
+    work: (store: EventStore) => Promise<T>,
+    options?: { lockWaitMs?: number },
+  ): Promise<T>;
 }
 
 /** The application's event store (DI token). */

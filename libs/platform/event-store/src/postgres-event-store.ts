@@ -76,6 +76,15 @@ interface SnapshotAndEventRow extends Partial<EventRow> {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** `exclusively` waited for the stream's lock as long as it was allowed to: nothing was written. */
+export class LockWaitTimeoutError extends Error {
+  override readonly name = 'LockWaitTimeoutError';
+  constructor(readonly streamId: string) {
+    super(`Another writer held the stream ${streamId} longer than this turn could wait`);
+  }
+}
 
 const isPool = (db: Queryable): db is Pool =>
   typeof (db as Pool).connect === 'function' && typeof (db as Pool).totalCount === 'number';
@@ -115,9 +124,24 @@ export class PostgresEventStore implements EventStore {
    * Holds a transaction-scoped advisory lock on the stream's name for the whole of `work`, which runs
    * in that transaction; inside a caller's transaction the lock joins it.
    */
-  async exclusively<T>(streamId: string, work: (store: EventStore) => Promise<T>): Promise<T> {
+  async exclusively<T>(
+    streamId: string,
+    work: (store: EventStore) => Promise<T>,
+    options: { lockWaitMs?: number } = {},
+  ): Promise<T> {
     const locked = async (db: Queryable) => {
-      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
+      // The wait's own limit (for the rest of this transaction), set in the same round trip.
+      await (
+        options.lockWaitMs === undefined
+          ? db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId])
+          : db.query(
+              `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))
+               FROM (SELECT set_config('lock_timeout', $2, true)) AS wait_limit`,
+              [streamId, `${Math.max(1, Math.ceil(options.lockWaitMs))}ms`],
+            )
+      ).catch((error: { code?: string }) => {
+        throw error.code === LOCK_NOT_AVAILABLE ? new LockWaitTimeoutError(streamId) : error;
+      });
       return work(this.within(db));
     };
     return isPool(this.db) ? inTransaction(this.db, locked) : locked(this.db);

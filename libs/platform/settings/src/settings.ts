@@ -69,3 +69,17 @@ export const ownedDatabaseSettings = (
     migrationDatabaseUrl: databaseUrlSetting(settings, migrationUrlVariable, databaseUrl),
   };
 };
+
+/**
+ * The time limits of a service's pool on one database (`WRITE` or `READ`): `<side>_DATABASE_STATEMENT_TIMEOUT_MS`,
+ * `_LOCK_TIMEOUT_MS`, `_IDLE_IN_TRANSACTION_TIMEOUT_MS` and `_KEEPALIVE_MS` (whole milliseconds, at least 1).
+ */
+export const databaseTimeoutSettings = (settings: Settings, side: 'WRITE' | 'READ') => ({
+  statementTimeoutMs: settings.get(`${side}_DATABASE_STATEMENT_TIMEOUT_MS`).default('10000').asIntAtLeast(),
+  lockTimeoutMs: settings.get(`${side}_DATABASE_LOCK_TIMEOUT_MS`).default('5000').asIntAtLeast(),
+  idleInTransactionTimeoutMs: settings
+    .get(`${side}_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS`)
+    .default('30000')
+    .asIntAtLeast(),
+  keepAliveInitialDelayMs: settings.get(`${side}_DATABASE_KEEPALIVE_MS`).default('10000').asIntAtLeast(),
+});

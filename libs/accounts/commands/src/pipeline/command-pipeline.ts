@@ -7,6 +7,7 @@ import { CommitOutcomeUnknownError } from '@tally/database';
 import {
   DuplicateEventError,
   EVENT_STORE,
+  LockWaitTimeoutError,
   TransactionScope,
   WrongExpectedVersionError,
   type EventStore,
@@ -23,6 +24,7 @@ import {
   traceCommand,
   type CommandTrace,
 } from './command-tracing';
+import { guardDeadline } from './deadline-guard';
 import { decideTurn, type DecidedTurn } from './decide-turn';
 import { NotWrittenError, OutcomeUnknownError, StreamContendedError } from './pipeline-errors';
 import { outcomeOf, type Outcome } from './unknown-outcome';
@@ -80,6 +82,9 @@ interface CommandWaiting extends Waiting {
   transaction?: Queryable;
   /** The command's span, when its caller is traced. */
   trace?: CommandTrace;
+  /** Its events were handed to the store: from then on, if no answer comes, its outcome is unknown. */
+  sent?: boolean;
+  answered?: boolean;
   resolve(result: WriteResult): void;
 }
 
@@ -90,6 +95,9 @@ interface TurnWaiting extends Waiting {
   work: () => Promise<unknown>;
   /** The caller's async context, in which the work runs (its logging, its transaction). */
   caller: AsyncResource;
+  /** Its work has begun (and may write): from then on, if no answer comes, its outcome is unknown. */
+  started?: boolean;
+  answered?: boolean;
   resolve(result: unknown): void;
 }
 
@@ -192,6 +200,9 @@ export class CommandPipeline {
         reject,
       };
       if (traced) traceAnswers(waiting, traced);
+      guardDeadline(waiting, waiting.deadline, () =>
+        waiting.sent ? new OutcomeUnknownError(stream.streamId) : new StreamContendedError(stream.streamId),
+      );
       const held = this.held.getStore();
       if (held?.streamId === stream.streamId) void this.writeInHeldTurn(held, waiting);
       else this.queues.push(stream.streamId, waiting); // a full queue throws: the promise rejects
@@ -205,7 +216,7 @@ export class CommandPipeline {
    */
   inTurn<T>(streamId: string, work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queues.push(streamId, {
+      const turn: TurnWaiting = {
         kind: 'turn',
         alone: true,
         deadline: Date.now() + this.options.streams.deadlineMs,
@@ -213,7 +224,11 @@ export class CommandPipeline {
         caller: new AsyncResource('CommandPipeline.inTurn'),
         resolve: resolve as (result: unknown) => void,
         reject,
-      });
+      };
+      guardDeadline(turn, turn.deadline, () =>
+        turn.started ? new OutcomeUnknownError(streamId) : new StreamContendedError(streamId),
+      );
+      this.queues.push(streamId, turn);
     });
   }
 
@@ -280,16 +295,25 @@ export class CommandPipeline {
    */
   private async writeLocked(stream: AnyStream, commands: CommandWaiting[]): Promise<CachedState | undefined> {
     let decided: Deferred | undefined;
+    // The lock is waited for no longer than the commands may wait (then 503: nothing was written).
+    const lockWaitMs = Math.min(...commands.map((command) => command.deadline)) - Date.now();
     try {
-      await this.store.exclusively(stream.streamId, async (store) => {
-        const cached = this.states.get(stream.streamId);
-        const base = cached
-          ? await this.catchUp(store, stream, cached)
-          : { ...(await this.loadFrom(store, stream)), fresh: true };
-        const outcome = await this.writeCommands(stream, commands, base, store, true, { deferAnswers: true });
-        if (!(outcome instanceof LostRace)) decided = outcome; // LostRace: every command's deadline passed
-      });
+      await this.store.exclusively(
+        stream.streamId,
+        async (store) => {
+          const cached = this.states.get(stream.streamId);
+          const base = cached
+            ? await this.catchUp(store, stream, cached)
+            : { ...(await this.loadFrom(store, stream)), fresh: true };
+          const outcome = await this.writeCommands(stream, commands, base, store, true, {
+            deferAnswers: true,
+          });
+          if (!(outcome instanceof LostRace)) decided = outcome; // LostRace: every command's deadline passed
+        },
+        { lockWaitMs },
+      );
     } catch (error) {
+      if (error instanceof LockWaitTimeoutError) throw new StreamContendedError(stream.streamId);
       // The COMMIT was sent and its answer lost: find out, and answer what actually happened.
       if (!(error instanceof CommitOutcomeUnknownError) || !decided?.events.length) throw error;
       const outcome = await this.settleUnknown(stream.streamId, commands, decided.events, error);
@@ -313,7 +337,9 @@ export class CommandPipeline {
   }
 
   private async holdTurn(streamId: string, turn: TurnWaiting): Promise<void> {
+    if (turn.answered) return;
     if (Date.now() > turn.deadline) return turn.reject(new StreamContendedError(streamId));
+    turn.started = true;
     const held: HeldTurn = { streamId, state: this.states.get(streamId) };
     try {
       const result = await turn.caller.runInAsyncScope(() => this.held.run(held, turn.work));
@@ -395,8 +421,15 @@ export class CommandPipeline {
         base = await this.catchUp(store, stream, base);
         continue;
       }
+      if (open.some((command) => command.answered)) {
+        // Answered meanwhile (its deadline passed while the turn read the store): never write it now.
+        open = open.filter((command) => !command.answered);
+        if (open.length === 0) return new LostRace(open);
+        continue;
+      }
       const events = turn.events.length > 0 ? this.envelope(stream, open, turn) : [];
       if (events.length > 0) {
+        for (const command of open) command.sent = true;
         try {
           const span = startAppendSpan(stream.streamId, base.version, open);
           try {
@@ -476,14 +509,14 @@ export class CommandPipeline {
     return outcome;
   }
 
-  /** Answers 503 to the commands whose deadline has passed; returns the others. */
+  /** Answers 503 to the commands whose deadline has passed; returns the others (never one answered). */
   private withinDeadline(streamId: string, commands: CommandWaiting[]): CommandWaiting[] {
     const now = Date.now();
     let late = false;
-    for (const command of commands) late ||= now > command.deadline;
+    for (const command of commands) late ||= now > command.deadline || command.answered === true;
     if (!late) return commands; // the usual case: no copy
     return commands.filter((command) => {
-      if (now <= command.deadline) return true;
+      if (now <= command.deadline && !command.answered) return true;
       command.reject(new StreamContendedError(streamId));
       return false;
     });

@@ -346,6 +346,31 @@ describe('a batched append', () => {
     expect(await storedDeposits(stream)).toBe(unknown);
   });
 
+  it('answers every command within its deadline + 1 s while the database connection stalls', async () => {
+    const deadlineMs = 1_000;
+    const quick = new CommandPipeline(
+      new TransactionScope(pool),
+      { snapshotEvery: 100, streams: { ...defaultCommandsOptions.streams, deadlineMs } },
+      new StreamStateCache({ stateCacheSize: 100 }),
+      new PostgresEventStore(pool, { groupCommit: defaultGroupCommitOptions }),
+    );
+    const stream = await open(0);
+    await quick.load(stream); // cached: the first turn goes straight to its append
+    proxy.mode = 'stall'; // connections stay open, nothing is forwarded
+    const started = Date.now();
+    const outcomes = await settle(
+      Array.from({ length: 5 }, () => quick.run(stream, { type: 'DepositMoney', amount: 1 }, context)),
+    );
+    const tookMs = Date.now() - started;
+    proxy.mode = 'pass';
+    expect(tookMs).toBeLessThan(deadlineMs + 1_000);
+    // The append that was sent may yet commit (its bytes wait in the stalled connection): unknown.
+    // The commands never sent were not written, and are told so.
+    const reasons = outcomes.map((o) => (o.status === 'rejected' ? o.reason : o.value));
+    expect(reasons[0]).toBeInstanceOf(OutcomeUnknownError);
+    for (const reason of reasons.slice(1)) expect(reason).toBeInstanceOf(StreamContendedError);
+  });
+
   it('loses its connection during a batched append: nothing half-applied, no caller told a lie', async () => {
     const stream = await open(0);
     const original = PostgresEventStore.prototype.append;
