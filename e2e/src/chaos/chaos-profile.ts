@@ -44,6 +44,7 @@ const SLOW_FAULTS: Partial<Record<FaultKind, number>> = {
   'long-transaction': 2,
   'operator-redrive': 3,
   'operator-rebuild': 2,
+  'operator-adjustment': 3,
 };
 
 const profiles: Record<ChaosProfile['name'], ChaosProfile> = {

@@ -122,6 +122,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
     }
     log(`stopping the workload (${workload.attempted} commands attempted)`);
     await workload.stop();
+    await injector.settle();
     const ackProbe = await probe?.stop();
     await system.reviveCrashed();
     const workloadMs = Date.now() - workloadStarted;

@@ -65,6 +65,7 @@ const MONEY_EVENTS = new Set([
   'tally.account.transfer-debited',
   'tally.account.transfer-credited',
   'tally.account.transfer-refunded',
+  'tally.account.balance-adjusted',
 ]);
 
 /**
@@ -107,7 +108,9 @@ export class Checker {
             ).rows.map((r) => [r.stream_id as string, Number(r.version)] as [string, number]),
           ),
         );
-        lagging = versions.filter((r) => applied.get(r.stream_id) !== Number(r.version)).length;
+        // Behind only: a stream the read side shows ahead of the store (an event the store never had)
+        // will not catch up by waiting; the fold comparison reports it.
+        lagging = versions.filter((r) => (applied.get(r.stream_id) ?? 0) < Number(r.version)).length;
         if (inFlight === 0 && lagging === 0)
           return { drained: true, ms: Date.now() - started, lagging, inFlight };
         if (Date.now() - lastLog > 5_000) {
@@ -222,8 +225,10 @@ export class Checker {
     const conservation = {
       store: money,
       readSide: { balances: readSideBalances, inFlight: readSideInFlight },
-      storeHolds: money.balances + money.inFlight === money.deposits - money.withdrawals,
-      readSideHolds: readSideBalances + readSideInFlight === money.deposits - money.withdrawals,
+      // Operators' adjustments (signed) are money brought in or taken out, like deposits and withdrawals.
+      storeHolds: money.balances + money.inFlight === money.deposits - money.withdrawals + money.adjustments,
+      readSideHolds:
+        readSideBalances + readSideInFlight === money.deposits - money.withdrawals + money.adjustments,
       negativeBalances: expected.accounts.filter((a) => a.balance < 0).length,
     };
     const conservationViolations =
@@ -341,11 +346,13 @@ export class Checker {
         )
         SELECT
           (SELECT coalesce(sum(CASE WHEN type IN ('tally.account.money-deposited', 'tally.account.transfer-credited',
-              'tally.account.transfer-refunded') THEN amount WHEN type IN ('tally.account.money-withdrawn',
+              'tally.account.transfer-refunded', 'tally.account.balance-adjusted') THEN amount
+              WHEN type IN ('tally.account.money-withdrawn',
               'tally.account.transfer-debited') THEN -amount ELSE 0 END), 0) FROM e)::text AS balances,
           (SELECT coalesce(sum(amount), 0) FROM t WHERE debits = 1 AND settled = 0)::text AS in_flight,
           (SELECT coalesce(sum(amount), 0) FROM e WHERE type = 'tally.account.money-deposited')::text AS deposits,
           (SELECT coalesce(sum(amount), 0) FROM e WHERE type = 'tally.account.money-withdrawn')::text AS withdrawals,
+          (SELECT coalesce(sum(amount), 0) FROM e WHERE type = 'tally.account.balance-adjusted')::text AS adjustments,
           (SELECT coalesce(array_agg(transfer_id), '{}') FROM t
             WHERE debits > 1 OR settled > 1 OR (settled > 0 AND debits = 0)) AS anomalies,
           (SELECT coalesce(array_agg(transfer_id), '{}') FROM t WHERE credits > 0 AND refunds > 0)
@@ -356,6 +363,7 @@ export class Checker {
         inFlight: Number(r.in_flight),
         deposits: Number(r.deposits),
         withdrawals: Number(r.withdrawals),
+        adjustments: Number(r.adjustments),
         anomalies: r.anomalies as string[],
         creditedAndRefunded: r.credited_and_refunded as string[],
       };
@@ -467,6 +475,8 @@ function isCommandEvent(command: CommandRecord, event: StoredEvent): boolean {
       return event.type === 'tally.account.money-withdrawn';
     case 'close':
       return event.type === 'tally.account.closed';
+    case 'adjust':
+      return event.type === 'tally.account.balance-adjusted';
     case 'transfer':
       return event.type === 'tally.transfer.requested';
   }
@@ -480,6 +490,7 @@ function matches(command: CommandRecord, event: StoredEvent): boolean {
       return event.streamId === accountStreamId(command.accountId ?? '') && event.streamVersion === 1;
     case 'deposit':
     case 'withdraw':
+    case 'adjust':
       return (
         event.streamId === accountStreamId(command.accountId!) &&
         event.streamVersion === command.version &&
@@ -546,16 +557,16 @@ function judgeAnswers(
   return { refusedButStored, unresolved, unknown };
 }
 
-/** Balances from the client's acknowledged deposits and withdrawals plus the store's transfer movements. */
+/** Balances from the client's acknowledged deposits, withdrawals and adjustments plus the store's transfer movements. */
 function clientLedger(commands: CommandRecord[], store: StoredEvent[]) {
   const balances = new Map<string, number>();
   const ambiguous = new Set<string>();
   const add = (id: string, amount: number) => balances.set(id, (balances.get(id) ?? 0) + amount);
   for (const c of commands) {
     if (c.kind === 'open' && c.outcome === 'acknowledged') add(c.accountId!, 0);
-    if (c.kind !== 'deposit' && c.kind !== 'withdraw') continue;
+    if (c.kind !== 'deposit' && c.kind !== 'withdraw' && c.kind !== 'adjust') continue;
     if (c.outcome === 'failed') ambiguous.add(c.accountId!);
-    if (c.outcome === 'acknowledged') add(c.accountId!, c.kind === 'deposit' ? c.amount! : -c.amount!);
+    if (c.outcome === 'acknowledged') add(c.accountId!, c.kind === 'withdraw' ? -c.amount! : c.amount!);
   }
   for (const e of store) {
     const id = accountIdOfStream(e.streamId);

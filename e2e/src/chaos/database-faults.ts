@@ -16,7 +16,8 @@ async function withClient<T>(url: string, use: (client: Client) => Promise<T>): 
 /**
  * Statement failures inside the services' transactions, in the chaos run's own PostgreSQL: a trigger on
  * each table above fails a share of its inserts, updates and deletes while switched on (the share is
- * chosen by the run's seeded random). The switch is a row, so turning it on and off needs no DDL while
+ * chosen by the run's seeded random), each with the error production would give (statement timeout,
+ * lock timeout, deadlock, disk full). The switch is a row, so turning it on and off needs no DDL while
  * the services run.
  */
 export class StatementFailures {
@@ -30,11 +31,13 @@ export class StatementFailures {
           id boolean PRIMARY KEY DEFAULT true CHECK (id), share float8 NOT NULL);
         INSERT INTO chaos_statement_failures VALUES (true, 0) ON CONFLICT DO NOTHING;
         CREATE OR REPLACE FUNCTION chaos_fail_statement() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE chance float8;
+        DECLARE chance float8; state text;
         BEGIN
           SELECT share INTO chance FROM chaos_statement_failures;
           IF chance > 0 AND random() < chance THEN
-            RAISE EXCEPTION 'chaos: injected failure of % on %', TG_OP, TG_TABLE_NAME USING ERRCODE = 'XX000';
+            -- What fails a write in production: a statement or lock timeout, a deadlock, a full disk.
+            state := (ARRAY['57014', '55P03', '40P01', '53100'])[1 + floor(random() * 4)::int];
+            RAISE EXCEPTION 'chaos: injected failure % of % on %', state, TG_OP, TG_TABLE_NAME USING ERRCODE = state;
           END IF;
           RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
         END $$;`);
@@ -55,20 +58,33 @@ export class StatementFailures {
 
 /**
  * A long transaction in another database of the same server: it holds a transaction id (and so the
- * server-wide xmin horizon) for `ms`, as a report or a forgotten psql session would.
+ * server-wide xmin horizon) for `ms`, as a report or a forgotten psql session would. Resolves once the
+ * transaction is open; `ended` settles when it has committed (or failed: a crash fault meanwhile).
  */
-export async function holdLongTransaction(
+export async function openLongTransaction(
   serverUrl: (database: string) => string,
   ms: number,
-): Promise<void> {
+): Promise<{ ended: Promise<void> }> {
   await withClient(serverUrl('postgres'), async (db) => {
     const exists = await db.query(`SELECT 1 FROM pg_database WHERE datname = 'chaos_other'`);
     if (exists.rowCount === 0) await db.query('CREATE DATABASE chaos_other');
   });
-  await withClient(serverUrl('chaos_other'), async (db) => {
+  const db = new Client({ connectionString: serverUrl('chaos_other'), connectionTimeoutMillis: 5_000 });
+  db.on('error', () => undefined);
+  await db.connect();
+  try {
     await db.query('BEGIN');
     await db.query('SELECT pg_current_xact_id()');
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    await db.query('COMMIT');
-  });
+  } catch (error) {
+    await db.end().catch(() => undefined);
+    throw error;
+  }
+  const ended = new Promise<void>((resolve) => setTimeout(resolve, ms))
+    .then(() => db.query('COMMIT'))
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => db.end().catch(() => undefined));
+  return { ended };
 }

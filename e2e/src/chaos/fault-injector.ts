@@ -83,6 +83,11 @@ export class FaultInjector {
     return this.settings.perKind?.[kind] ?? perKind;
   }
 
+  /** Waits for faults that outlast their injection (a long transaction) to end. */
+  settle(): Promise<void> {
+    return this.production.settle();
+  }
+
   /** Thaws anything a pause left frozen (a run stopped half-way through one). */
   resumeAll(): void {
     this.production.resumeAll();

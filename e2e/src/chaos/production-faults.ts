@@ -1,6 +1,6 @@
 import type { SeededRandom } from '@tally/testing';
 import type { ChaosSystem, CommandInstance } from './chaos-system';
-import { StatementFailures, holdLongTransaction } from './database-faults';
+import { StatementFailures, openLongTransaction } from './database-faults';
 import { LEADER_LOCKS, leaderOf } from './leaders';
 import { OperatorActions } from './operator-actions';
 import { ProcessPauses, postgresPids } from './process-pauses';
@@ -26,7 +26,7 @@ export const DATABASE_FAULT_KINDS = [
   'ambiguous-commit',
   'long-transaction',
 ] as const;
-export const OPERATOR_ACTION_KINDS = ['operator-redrive', 'operator-rebuild'] as const;
+export const OPERATOR_ACTION_KINDS = ['operator-redrive', 'operator-rebuild', 'operator-adjustment'] as const;
 export const PRODUCTION_FAULT_KINDS = [
   ...PAUSE_FAULT_KINDS,
   ...DATABASE_FAULT_KINDS,
@@ -42,6 +42,8 @@ export class ProductionFaults {
   private readonly pauses = new ProcessPauses();
   private readonly operator: OperatorActions;
   private statementFailures?: StatementFailures;
+  /** Faults that outlast their injection (the long transaction). */
+  private readonly background: Promise<void>[] = [];
 
   constructor(
     private readonly system: ChaosSystem,
@@ -54,6 +56,11 @@ export class ProductionFaults {
     },
   ) {
     this.operator = new OperatorActions(system);
+  }
+
+  /** Waits for the faults still running in the background to end. */
+  async settle(): Promise<void> {
+    await Promise.all(this.background);
   }
 
   /** Thaws anything a pause left frozen (a run stopped half-way through one). */
@@ -133,8 +140,14 @@ export class ProductionFaults {
         return `${instance.name} → postgresql, ${instance.proxy.droppedCommitReplies - before} of ${wanted} commit replies dropped`;
       }
       case 'long-transaction': {
-        await holdLongTransaction((database) => system.pg.url(database), LONG_TRANSACTION_MS);
-        return `another database, ${LONG_TRANSACTION_MS} ms`;
+        // Left open while the run goes on: the recovery measured next is a write made visible on every
+        // query instance while it is open (publication must not wait for it), and other faults follow.
+        const { ended } = await openLongTransaction(
+          (database) => system.pg.url(database),
+          LONG_TRANSACTION_MS,
+        );
+        this.background.push(ended);
+        return `another database, open ${LONG_TRANSACTION_MS} ms (recovery measured while open)`;
       }
       case 'operator-redrive': {
         const idle = await this.workload.probeOpen();
@@ -143,6 +156,13 @@ export class ProductionFaults {
       }
       case 'operator-rebuild':
         return this.operator.rebuild();
+      case 'operator-adjustment': {
+        // Through the command service like any command (tally:admin), retried with its Idempotency-Key.
+        const account = rng.pick(this.workload.accounts);
+        const amount = rng.chance(0.5) ? rng.int(1, 5_000) : -rng.int(1, 500);
+        const command = await this.workload.adjust(account, amount, 'chaos: an operator corrects a balance');
+        return `${account.accountId} by ${amount}: ${command.outcome} (${command.status}${command.code ? ` ${command.code}` : ''})`;
+      }
     }
   }
 

@@ -3,7 +3,7 @@ import type { SeededRandom } from '@tally/testing';
 import { HttpStats, httpRequest } from './http-stats';
 import { RequestHistory } from './request-history';
 
-export type CommandKind = 'open' | 'deposit' | 'withdraw' | 'close' | 'transfer';
+export type CommandKind = 'open' | 'deposit' | 'withdraw' | 'close' | 'transfer' | 'adjust';
 export type Outcome = 'acknowledged' | 'rejected' | 'failed';
 
 /** One logical command as a careful client issues it: one Idempotency-Key and body for all attempts. */
@@ -108,6 +108,12 @@ export class Workload {
       this.newCommand(-1, 'open', '/accounts', { ownerId: `${this.options.runId}-probe`, currency: 'EUR' }),
       maxAttempts,
     );
+  }
+
+  /** An operator's balance adjustment (tally:admin), sent and retried like every command. */
+  adjust(account: Account, amount: number, reason: string): Promise<CommandRecord> {
+    const path = `/accounts/${account.accountId}/adjustments`;
+    return this.execute(this.newCommand(-1, 'adjust', path, { amount, reason }, account.accountId));
   }
 
   private async client(client: number): Promise<void> {
