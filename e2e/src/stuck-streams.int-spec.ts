@@ -124,6 +124,7 @@ describe('stuck streams on the read side', () => {
     expect(found[0].parkedSeconds).toBeGreaterThanOrEqual(45);
     expect(describeStuck(found, 30_000)).toContain(`${v1.streamId}: version 1 applied, 3 parked`);
     expect(describeStuck(found, 30_000)).toContain('npm run republish');
+    expect(describeStuck(found, 30_000, true)).toContain('fetches the missing events from the event store');
 
     // Without the store it can only say so: the stream stays stuck.
     expect(await stuck.heal()).toHaveLength(1);

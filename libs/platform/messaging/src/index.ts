@@ -4,3 +4,4 @@ export * from './kafka-event-publisher';
 export * from './kafka.module';
 export * from './dead-letter-publisher';
 export * from './dead-letters';
+export * from './acknowledgements';

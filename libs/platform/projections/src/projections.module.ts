@@ -134,7 +134,7 @@ export class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplic
     if (this.backfill && !this.backfill.done) throw new Error(this.backfill.describe());
     // Down while a stream waits for ever behind a missing event: its accounts would stay stale.
     const stuck = await this.stuckStreams.find();
-    if (stuck.length > 0) throw new Error(describeStuck(stuck, this.stuckAfterMs));
+    if (stuck.length > 0) throw new Error(describeStuck(stuck, this.stuckAfterMs, this.stuckStreams.canHeal));
     // In the background: a slow broker must not fail the probe; the details show the last result.
     this.topicCheck ??= this.consumer
       .checkTopicHistory()

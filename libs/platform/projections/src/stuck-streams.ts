@@ -164,13 +164,19 @@ export class StuckStreams {
   }
 }
 
-/** Readiness' words for stuck streams: how many, an example, and the fix. */
-export function describeStuck(stuck: StuckStream[], stuckAfterMs: number): string {
+/**
+ * Readiness' words for stuck streams: how many, an example, and the fix. A replica that can heal says
+ * that it tries (its log has why it could not yet); one that cannot names what an operator does.
+ */
+export function describeStuck(stuck: StuckStream[], stuckAfterMs: number, canHeal = false): string {
   const [first] = stuck;
   return (
     `${stuck.length === LOOK_LIMIT ? `${LOOK_LIMIT}+` : stuck.length} stream(s) stuck for more than ` +
     `${Math.round(stuckAfterMs / 1000)} s behind events that never arrived (e.g. ${first.streamId}: ` +
     `version ${first.applied} applied, ${first.firstParked} parked for ${Math.round(first.parkedSeconds)} s): ` +
-    STUCK_STREAM_FIX
+    (canHeal
+      ? 'this replica fetches the missing events from the event store every few seconds (see its log if this ' +
+        `stays); ${STUCK_STREAM_FIX}`
+      : STUCK_STREAM_FIX)
   );
 }

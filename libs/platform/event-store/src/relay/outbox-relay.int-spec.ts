@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeEvent, type EventEnvelope } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
-import { KafkaEventPublisher, createKafka, ensureTopic, EventHeaders } from '@tally/messaging';
+import {
+  KafkaEventPublisher,
+  PartitionsNotAcknowledgedError,
+  createKafka,
+  ensureTopic,
+  EventHeaders,
+} from '@tally/messaging';
 import { createTestDatabase, eventually, type TestDatabase } from '@tally/testing';
 import type { Consumer, Kafka } from 'kafkajs';
 import { Pool } from 'pg';
@@ -172,6 +178,30 @@ describe('OutboxRelay → Kafka', () => {
     await eventually(() => {
       for (const stream of streams) expect(firstSeenOrder(stream)).toEqual([1, 2, 3, 4, 5]);
     }, 20_000);
+  });
+
+  it('publishes a batch again, in stream order, after a send that reached only some partitions', async () => {
+    const streams = Array.from({ length: 6 }, () => `account-${randomUUID()}`);
+    await appendToStreams(streams, 4);
+    const kafkaPublisher = new KafkaEventPublisher(kafka, topic);
+    publishers.push(kafkaPublisher);
+    let partial = 0;
+    // The first two sends write only half of their streams (as kafkajs did when a partition's leader
+    // moved: issue #23) and then fail as the publisher now does; the relay must publish them again.
+    const flaky = relay({
+      publish: async (events: RecordedEvent[]) => {
+        if (partial >= 2) return kafkaPublisher.publish(events);
+        partial++;
+        const half = new Set(streams.slice(0, 3));
+        await kafkaPublisher.publish(events.filter((e) => half.has(e.streamId)));
+        throw new PartitionsNotAcknowledgedError(topic, [1]);
+      },
+    });
+    flaky.start();
+    await eventually(() => {
+      for (const stream of streams) expect(firstSeenOrder(stream)).toEqual([1, 2, 3, 4]);
+    }, 20_000);
+    expect(partial).toBe(2);
   });
 
   it('lets one relay lead at a time and hands over when the leader stops', async () => {
