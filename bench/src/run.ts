@@ -4,7 +4,7 @@ import type { ScenarioResult } from './harness/result';
 import { BenchSystem } from './harness/system';
 import { appendScenario } from './scenarios/append';
 import { commandsScenario } from './scenarios/commands';
-import { freshnessScenario } from './scenarios/freshness';
+import { freshnessFixedScenario, freshnessLongTxScenario, freshnessScenario } from './scenarios/freshness';
 import { growthScenario } from './scenarios/growth';
 import { hotAccountScenario, hotAccountTwoInstancesScenario, zipfScenario } from './scenarios/hot-streams';
 import { memoryScenario } from './scenarios/memory';
@@ -22,6 +22,8 @@ const scenarios: Record<string, (settings: BenchSettings) => Promise<ScenarioRes
   'hot-account-2': hotAccountTwoInstancesScenario,
   zipf: zipfScenario,
   freshness: freshnessScenario,
+  'freshness-fixed': freshnessFixedScenario,
+  'freshness-long-tx': freshnessLongTxScenario,
   relay: relayScenario,
   rebuild: rebuildScenario,
   reads: readsScenario,

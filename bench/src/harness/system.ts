@@ -42,7 +42,7 @@ export class BenchSystem {
   static readonly otherPeaks: Record<string, number> = {};
   private readonly env: Record<string, string>;
 
-  private constructor(settings: BenchSettings) {
+  private constructor(settings: BenchSettings, env: Record<string, string> = {}) {
     const suffix = randomBytes(4).toString('hex');
     this.env = {
       AUTH_HS256_SECRET: randomBytes(32).toString('base64url'),
@@ -59,6 +59,7 @@ export class BenchSystem {
       ...(process.env.BENCH_PROFILE
         ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profiler.js')}` }
         : {}),
+      ...env,
     };
   }
 
@@ -72,9 +73,12 @@ export class BenchSystem {
     await (await shared?.catch(() => undefined))?.stop();
   }
 
-  /** A system of its own (not the shared one): for scenarios that restart the services. */
-  static isolated(settings: BenchSettings): Promise<BenchSystem> {
-    return new BenchSystem(settings).start();
+  /**
+   * A system of its own (not the shared one): for scenarios that restart the services, or that need
+   * them started with `env` on top of the system's own settings.
+   */
+  static isolated(settings: BenchSettings, env: Record<string, string> = {}): Promise<BenchSystem> {
+    return new BenchSystem(settings, env).start();
   }
 
   /** Stops both services and starts them again with `env` on top of the system's own settings. */
