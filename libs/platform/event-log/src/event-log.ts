@@ -11,13 +11,16 @@ import { inStreamOrder, seedsOfPossiblyMissingVersions } from './stream-order';
  * worker's, one that ended before pg_stat_activity was read) still bounds the read, which is always
  * safe: it only waits. With nothing running, everything below the snapshot's xmax has ended. Both sets
  * come from the same statement as the read, so the bound and the rows visible agree (pg_stat_activity
- * read later, even cached from earlier in a transaction, still only tells true "elsewhere"s).
+ * read later, even cached from earlier in a transaction, still only tells true "elsewhere"s). The
+ * functions behind the pg_stat_activity and pg_prepared_xacts views are called directly: the views'
+ * joins cost more to plan than the whole read of a small batch.
  */
 const READABLE_BELOW = `
+  here AS MATERIALIZED (SELECT oid FROM pg_database WHERE datname = current_database()),
   elsewhere AS MATERIALIZED (
-    SELECT backend_xid AS xid FROM pg_stat_activity
-    WHERE backend_xid IS NOT NULL AND datname <> current_database()
-    UNION ALL SELECT transaction FROM pg_prepared_xacts WHERE database <> current_database()
+    SELECT backend_xid AS xid FROM pg_stat_get_activity(NULL)
+    WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM here)
+    UNION ALL SELECT transaction FROM pg_prepared_xact() WHERE dbid <> (SELECT oid FROM here)
   ),
   readable AS MATERIALIZED (
     SELECT coalesce(
