@@ -11,13 +11,12 @@ import {
   describeStuck,
   type Projection,
 } from '@tally/projections';
-import { createTestDatabase, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, quietLogger, type TestDatabase } from '@tally/testing';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 
 jest.setTimeout(60_000);
 
-const quiet = { warn: () => undefined, error: () => undefined };
 const PROJECTOR = 'stuck-test';
 
 const newEvent = (n: number): NewEvent => ({
@@ -104,7 +103,7 @@ describe('stuck streams on the read side', () => {
       projections: [projection],
       stuckAfterMs: 30_000,
       eventStoreDatabaseUrl,
-      logger: quiet,
+      logger: quietLogger,
     });
 
   it('counts a stream as stuck only once its events have waited past the bound, measured from the first parking', async () => {

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeEvent } from '@tally/contracts';
 import { runMigrations } from '@tally/database';
 import { KafkaEventPublisher, createKafka, ensureTopic } from '@tally/messaging';
-import { createTestDatabase, eventually, type TestDatabase } from '@tally/testing';
+import { createTestDatabase, eventually, quietLogger, type TestDatabase } from '@tally/testing';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { CreateEventStore1764316800000 } from '../migrations/1764316800000-create-event-store';
@@ -29,12 +29,6 @@ const { startCluster } = require(path.resolve(__dirname, '../../../../../infra/k
 
 jest.setTimeout(300_000);
 
-const quiet = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const PARTITIONS = 6;
@@ -74,7 +68,7 @@ describe('OutboxRelay → a three-node Kafka cluster whose partition leaders are
     pool = new Pool({ connectionString: db.url, max: 8 });
     kafka = createKafka(
       { brokers: cluster.brokers.split(','), clientId: 'leader-kill-test', topic, partitions: PARTITIONS },
-      quiet,
+      quietLogger,
     );
     await ensureTopic(kafka, topic, PARTITIONS, {
       replicationFactor: 3,
@@ -96,7 +90,7 @@ describe('OutboxRelay → a three-node Kafka cluster whose partition leaders are
       connectionString: db.url,
       pool,
       publisher,
-      logger: quiet,
+      logger: quietLogger,
       batchSize: 40,
       sweepIntervalMs: 100,
       retryIntervalMs: 200,
