@@ -228,8 +228,8 @@ describe('read API', () => {
       await eventually(async () => {
         const current = await q('/owners/portfolio/portfolio');
         expect(current.body.totals).toEqual([
-          { currency: 'EUR', balance: 525, accounts: 1, openAccounts: 1 },
-          { currency: 'USD', balance: 70, accounts: 1, openAccounts: 1 },
+          { currency: 'EUR', balance: '525', accounts: 1, openAccounts: 1 },
+          { currency: 'USD', balance: '70', accounts: 1, openAccounts: 1 },
         ]);
         expect(current.body.accounts.map((a: any) => a.accountId)).toEqual([eur.accountId, usd.accountId]);
       });

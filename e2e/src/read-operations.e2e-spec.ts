@@ -67,12 +67,12 @@ describe('read-side operations from the command line', () => {
       const portfolio = await fetch(`${system.query.url}/owners/rebuild/portfolio`, auth()).then(
         (r) => r.json() as Promise<any>,
       );
-      expect(portfolio.totals[0].balance).toBe(800);
+      expect(portfolio.totals[0].balance).toBe('800');
     });
     const before = await snapshotOf(system.readDb.url);
 
     let reading = true;
-    const answers: number[] = [];
+    const answers: string[] = [];
     const failures: string[] = [];
     const reader = (async () => {
       while (reading) {
@@ -104,7 +104,7 @@ describe('read-side operations from the command line', () => {
     );
     expect(failures).toEqual([]);
     expect(answers.length).toBeGreaterThan(5);
-    expect(new Set(answers)).toEqual(new Set([800]));
+    expect(new Set(answers)).toEqual(new Set(['800']));
     expect(await snapshotOf(system.readDb.url)).toEqual(before);
     // The live consumers continue on the new tables.
     await post(system.command.url, `/accounts/${ids[0]}/deposits`, { amount: 5 }, admin);

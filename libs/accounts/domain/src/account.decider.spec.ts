@@ -109,6 +109,14 @@ describe('account decider', () => {
       account([opened, deposited(300), debited, closed])
         .when(refund)
         .then([{ type: T.TransferRefunded, data: { transferId: 't1', amount: 300 } }]));
+    it('refuses a refund past the largest balance (deposits filled the account meanwhile)', () =>
+      account([opened, deposited(500), debited, deposited(Number.MAX_SAFE_INTEGER - 400)])
+        .when(refund)
+        .thenRefused('balance-limit-exceeded'));
+    it('refunds up to exactly the largest balance', () =>
+      account([opened, deposited(500), debited, deposited(Number.MAX_SAFE_INTEGER - 500)])
+        .when(refund)
+        .then([{ type: T.TransferRefunded, data: { transferId: 't1', amount: 300 } }]));
     it('counts a debit out of the balance and a refund back in', () => {
       expect(account([opened, deposited(500), debited]).state).toMatchObject({ balance: 200 });
       expect(

@@ -37,7 +37,7 @@ export const accountRefusalsOf = {
   CloseAccount: ['account-not-found', 'account-closed', 'nonzero-balance'],
   DebitForTransfer: ['account-not-found', 'account-closed', 'invalid-amount', 'insufficient-funds'],
   CreditForTransfer: ['account-not-found', 'account-closed', 'invalid-amount', 'balance-limit-exceeded'],
-  RefundTransfer: ['account-not-found', 'invalid-amount'],
+  RefundTransfer: ['account-not-found', 'invalid-amount', 'balance-limit-exceeded'],
   AdjustBalance: ['account-not-found', 'invalid-amount', 'insufficient-funds', 'balance-limit-exceeded'],
 } as const satisfies Record<AccountCommand['type'], readonly string[]>;
 
@@ -165,11 +165,15 @@ export const accountDecider: Decider<AccountCommand, AccountEvent, AccountState>
       }
       case 'RefundTransfer': {
         const refuse = refusing(command);
-        // Never refused once the account exists: the money already left it, and refusing the way
-        // back would destroy it. (An account can close while a debit of its last cent is in flight;
-        // then the refund lands on the closed account, visible and accounted for.)
-        if (state.status === 'none') refuse('account-not-found', 'The account does not exist.');
+        // Accepted on a closed account: the money already left it, and refusing the way back for
+        // that would strand it. (An account can close while a debit of its last cent is in flight;
+        // then the refund lands on the closed account, visible and accounted for.) But like every
+        // credit it must fit under the largest balance (deposits may have filled the account while
+        // the money was away): refused, the transfer stays in flight, its money counted there, and
+        // the process manager retries the refund until the account has room again.
+        if (state.status === 'none') return refuse('account-not-found', 'The account does not exist.');
         requireAmount(command.amount, refuse);
+        requireRoomFor(state, command.amount, refuse);
         return [
           {
             type: AccountEventType.TransferRefunded,

@@ -53,7 +53,7 @@ export const balanceExample = {
 
 export const portfolioExample = {
   ownerId: 'alice',
-  totals: [{ currency: 'EUR', balance: 300, accounts: 1, openAccounts: 1 }],
+  totals: [{ currency: 'EUR', balance: '300', accounts: 1, openAccounts: 1 }],
   accounts: [accountExample],
   moreAccounts: false,
 };

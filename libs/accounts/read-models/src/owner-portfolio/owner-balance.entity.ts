@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../bigint-column';
+import { bigintAsDecimalString } from '../bigint-column';
 
 /**
  * Totals per owner and currency. Rows span many account streams, so replicas applying different
@@ -14,8 +14,9 @@ export class OwnerBalance {
   @PrimaryColumn('char', { length: 3 })
   currency!: string;
 
-  @Column('bigint', { transformer: bigintAsNumber })
-  balance!: number;
+  /** Exact decimal string: a total over accounts can pass 2^53. */
+  @Column('bigint', { transformer: bigintAsDecimalString })
+  balance!: string;
 
   @Column('integer')
   accounts!: number;

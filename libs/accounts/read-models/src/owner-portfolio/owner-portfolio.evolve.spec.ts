@@ -25,8 +25,23 @@ describe('owner portfolio deltas', () => {
       new Map(),
     );
     expect(deltas).toEqual([
-      { ownerId: 'alice', currency: 'EUR', balance: 250, accounts: 1, openAccounts: 1 },
+      { ownerId: 'alice', currency: 'EUR', balance: 250n, accounts: 1, openAccounts: 1 },
     ]);
+  });
+
+  it('sums exactly past 2^53 (many accounts at the largest balance)', () => {
+    const max = Number.MAX_SAFE_INTEGER;
+    const deltas = portfolioDeltas(
+      [
+        envelope('a', { type: T.Opened, data: { accountId: 'a', ownerId: 'rich', currency: 'EUR' } }),
+        envelope('b', { type: T.Opened, data: { accountId: 'b', ownerId: 'rich', currency: 'EUR' } }),
+        envelope('a', { type: T.BalanceAdjusted, data: { amount: max, reason: 'r' } }),
+        envelope('b', { type: T.BalanceAdjusted, data: { amount: max, reason: 'r' } }),
+        envelope('b', { type: T.MoneyDeposited, data: { amount: 1, source: 'api' } }),
+      ],
+      new Map(),
+    );
+    expect(deltas[0].balance).toBe(2n * BigInt(max) + 1n); // 18014398509481983: odd, so no double holds it
   });
 
   it('uses known owners for accounts opened earlier, one delta per owner and currency, sorted', () => {
@@ -47,9 +62,9 @@ describe('owner portfolio deltas', () => {
       ]),
     );
     expect(deltas).toEqual([
-      { ownerId: 'alice', currency: 'EUR', balance: 70, accounts: 0, openAccounts: 0 },
-      { ownerId: 'alice', currency: 'USD', balance: 0, accounts: 0, openAccounts: -1 },
-      { ownerId: 'bob', currency: 'EUR', balance: -70, accounts: 0, openAccounts: 0 },
+      { ownerId: 'alice', currency: 'EUR', balance: 70n, accounts: 0, openAccounts: 0 },
+      { ownerId: 'alice', currency: 'USD', balance: 0n, accounts: 0, openAccounts: -1 },
+      { ownerId: 'bob', currency: 'EUR', balance: -70n, accounts: 0, openAccounts: 0 },
     ]);
   });
 });

@@ -8,7 +8,8 @@ export interface AccountOwnership {
 }
 
 export interface PortfolioDelta extends AccountOwnership {
-  balance: number;
+  /** bigint: a sum over many accounts (and a batch's or a rebuild's many events) can pass 2^53. */
+  balance: bigint;
   accounts: number;
   openAccounts: number;
 }
@@ -29,8 +30,8 @@ export function portfolioDeltas(
     const owner = owners.get(accountId);
     if (!owner) return;
     const key = `${owner.ownerId}\u0000${owner.currency}`;
-    const delta = deltas.get(key) ?? { ...owner, balance: 0, accounts: 0, openAccounts: 0 };
-    delta.balance += change.balance ?? 0;
+    const delta = deltas.get(key) ?? { ...owner, balance: 0n, accounts: 0, openAccounts: 0 };
+    delta.balance += change.balance ?? 0n;
     delta.accounts += change.accounts ?? 0;
     delta.openAccounts += change.openAccounts ?? 0;
     deltas.set(key, delta);
@@ -49,14 +50,14 @@ export function portfolioDeltas(
       case AccountEventType.MoneyDeposited:
       case AccountEventType.TransferCredited:
       case AccountEventType.TransferRefunded:
-        add(accountId, { balance: event.data.amount });
+        add(accountId, { balance: BigInt(event.data.amount) });
         break;
       case AccountEventType.MoneyWithdrawn:
       case AccountEventType.TransferDebited:
-        add(accountId, { balance: -event.data.amount });
+        add(accountId, { balance: -BigInt(event.data.amount) });
         break;
       case AccountEventType.BalanceAdjusted:
-        add(accountId, { balance: event.data.amount }); // signed
+        add(accountId, { balance: BigInt(event.data.amount) }); // signed
         break;
     }
   }

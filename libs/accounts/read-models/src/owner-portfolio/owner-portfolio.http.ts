@@ -24,7 +24,15 @@ export class OwnerParams {
 
 export class CurrencyTotal {
   @ApiProperty({ example: 'EUR' }) currency!: string;
-  @ApiProperty({ description: 'Sum of the balances, minor units' }) balance!: number;
+  @ApiProperty({
+    type: String,
+    pattern: '^-?[0-9]+$',
+    example: '300',
+    description:
+      'Sum of the balances, minor units, as a decimal string: a total over many accounts can pass 2^53, ' +
+      'beyond which a JSON number loses cents in most clients',
+  })
+  balance!: string;
   @ApiProperty() accounts!: number;
   @ApiProperty() openAccounts!: number;
 }

@@ -62,7 +62,7 @@ export class OwnerPortfolioProjection implements BulkLoadable {
           'open_accounts',
         ]);
         for (const t of totals.values())
-          sink.write([t.ownerId, t.currency, t.balance, t.accounts, t.openAccounts]);
+          sink.write([t.ownerId, t.currency, t.balance.toString(), t.accounts, t.openAccounts]);
       },
     };
   }
@@ -99,7 +99,7 @@ export class OwnerPortfolioProjection implements BulkLoadable {
       [
         deltas.map((d) => d.ownerId),
         deltas.map((d) => d.currency),
-        deltas.map((d) => d.balance),
+        deltas.map((d) => d.balance.toString()),
         deltas.map((d) => d.accounts),
         deltas.map((d) => d.openAccounts),
       ],

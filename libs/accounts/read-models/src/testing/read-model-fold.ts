@@ -23,7 +23,7 @@ export interface ReadModelSnapshot {
   }[];
   ledger: { accountId: string; version: number; kind: string; amount: number; balanceAfter: number }[];
   transfers: { transferId: string; status: string; version: number; amount: number; reason: string | null }[];
-  owners: { ownerId: string; currency: string; balance: number; accounts: number; openAccounts: number }[];
+  owners: { ownerId: string; currency: string; balance: string; accounts: number; openAccounts: number }[];
 }
 
 const byKey =
@@ -92,7 +92,7 @@ export function foldReadModels(events: EventEnvelope[]): ReadModelSnapshot {
       ({ ownerId, currency, balance, accounts: count, openAccounts }) => ({
         ownerId,
         currency,
-        balance,
+        balance: balance.toString(),
         accounts: count,
         openAccounts,
       }),
@@ -140,7 +140,7 @@ export function snapshotOfRows(rows: TableRows): ReadModelSnapshot {
       .map((r) => ({
         ownerId: r.owner_id as string,
         currency: r.currency as string,
-        balance: n(r.balance),
+        balance: String(r.balance),
         accounts: n(r.accounts),
         openAccounts: n(r.open_accounts),
       }))
