@@ -47,6 +47,11 @@ export const certainlyFailed = (error: unknown): boolean => {
   );
 };
 
+/** A pool or a connection: all `endSession` needs. */
+interface Sql {
+  query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
 /** pg's client-side `query_timeout` ran out: the connection still waits for that statement's answer. */
 const timedOut = (error: unknown): boolean => (error as Error | null)?.message === 'Query read timeout';
 
@@ -145,3 +150,18 @@ export const autocommit = <R extends QueryResultRow>(
       throw new CommitOutcomeUnknownError(error, backendPidOf(client));
     }
   });
+
+/**
+ * Ends the server session `pid` (the session of a connection lost during a COMMIT, which may still be
+ * committing, or whose statement a stalled network may still deliver), waiting up to `waitMs` for it
+ * to exit. Resolves true once it is gone (or was): from then on its transaction has committed or
+ * never will, and reading the database says which.
+ */
+export async function endSession(db: Sql, pid: number, waitMs = 1_000): Promise<boolean> {
+  const { rows } = await db.query<{ ended: boolean }>(
+    `SELECT coalesce((SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
+                      WHERE pid = $1 AND datname = current_database()), true) AS ended`,
+    [pid, waitMs],
+  );
+  return rows[0].ended;
+}

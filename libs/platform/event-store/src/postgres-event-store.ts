@@ -1,4 +1,4 @@
-import { autocommit, inTransaction } from '@tally/database';
+import { autocommit, endSession, inTransaction } from '@tally/database';
 import { EventLog, type EventRow, eventColumns, toRecordedEvent } from '@tally/event-log';
 import type { Pool } from 'pg';
 import { appendDuration } from './append-metrics';
@@ -224,24 +224,14 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Ends the lost session first (pg_terminate_backend, waiting for it to exit, within `lostSessionWaitMs`):
+   * Ends the lost session first (endSession: pg_terminate_backend, waiting for it to exit):
    * until it has exited it may still commit, or a stalled network may still deliver its statement.
    * Once it is gone, its transaction committed or never will, and the event ids say which.
    * Throws (and is asked again by the caller) while the session cannot be ended or the store read.
    */
-  async storedAmong(
-    eventIds: string[],
-    lostSession?: number,
-    lostSessionWaitMs = 1_000,
-  ): Promise<Set<string>> {
-    if (lostSession !== undefined) {
-      const { rows } = await this.db.query<{ ended: boolean }>(
-        `SELECT coalesce((SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
-                          WHERE pid = $1 AND datname = current_database()), true) AS ended`,
-        [lostSession, lostSessionWaitMs],
-      );
-      if (!rows[0].ended) throw new Error(`The lost session ${lostSession} has not ended yet`);
-    }
+  async storedAmong(eventIds: string[], lostSession?: number): Promise<Set<string>> {
+    if (lostSession !== undefined && !(await endSession(this.db, lostSession)))
+      throw new Error(`The lost session ${lostSession} has not ended yet`);
     const { rows } = await this.db.query<{ event_id: string }>(
       'SELECT event_id FROM events WHERE event_id = ANY($1::uuid[])',
       [eventIds],

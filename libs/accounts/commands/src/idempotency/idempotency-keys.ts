@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { endSession } from '@tally/database';
 import { TransactionScope } from '@tally/event-store';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 
@@ -45,6 +46,29 @@ export class IdempotencyKeys {
       requestHash: row.request_hash,
       response: { status: row.status, headers: row.headers ?? {}, body: row.body },
     };
+  }
+
+  /**
+   * The response stored under the key by a transaction whose COMMIT answer was lost, once its session
+   * (`lostSession`) has ended: the response if it committed, undefined if it did not. Throws while
+   * the session cannot be ended or the table read. Runs on the pool, outside any transaction.
+   */
+  async storedAfterLostCommit(
+    scope: string,
+    key: string,
+    requestHash: string,
+    lostSession: number | undefined,
+  ): Promise<StoredResponse | undefined> {
+    const db = this.scope.pool;
+    if (lostSession !== undefined && !(await endSession(db, lostSession)))
+      throw new Error(`The lost session ${lostSession} has not ended yet`);
+    const { rows } = await db.query(
+      `SELECT status, headers, body FROM idempotency_keys
+       WHERE scope = $1 AND key = $2 AND request_hash = $3 AND status IS NOT NULL`,
+      [scope, key, requestHash],
+    );
+    const row = rows[0];
+    return row && { status: row.status, headers: row.headers ?? {}, body: row.body };
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { testAuthHeader } from '@tally/testing';
+import { FaultProxy, createTestDatabase, testAuthHeader, type TestDatabase } from '@tally/testing';
+import { defaultCommandsOptions } from '../commands-options';
 import { CommandTestApp } from '../testing';
 import { IdempotencyKeys } from './idempotency-keys';
 
@@ -130,6 +131,68 @@ describe('Idempotency-Key', () => {
     await t.start(t.db);
     const retry = await t.post(`/accounts/${id}/deposits`, { amount: 9 }, headers);
     expect(retry).toMatchObject({ status: 200, body: first.body });
+    expect(await eventCount(id)).toBe(2);
+  });
+});
+
+describe('Idempotency-Key when the answer to the COMMIT is lost', () => {
+  const deadlineMs = 1_000;
+  const t = new CommandTestApp('idempotency_lost_commit', {
+    streams: { ...defaultCommandsOptions.streams, deadlineMs },
+  });
+  let db: TestDatabase;
+  let proxy: FaultProxy;
+  const eventCount = async (accountId: string) =>
+    (await t.query('SELECT count(*)::int AS n FROM events WHERE stream_id = $1', [`account-${accountId}`]))[0]
+      .n;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('idempotency_lost_commit');
+    const url = new URL(db.url);
+    proxy = await new FaultProxy(Number(url.port || 5432), url.hostname).listen();
+    url.port = String(proxy.port);
+    await t.start({ url: url.toString(), drop: () => Promise.resolve() });
+  });
+  afterAll(async () => {
+    await t.stop(false);
+    await proxy?.close();
+    await db?.drop();
+  });
+
+  it('looks the key up and answers what the committed transaction stored', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = { 'idempotency-key': randomUUID() };
+    const dropped = proxy.dropReplyTo(/^Q...\vCOMMIT/s);
+    const first = await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers);
+    await dropped;
+    expect(first).toMatchObject({ status: 200, body: { accountId: id, version: 2 } });
+    expect(await eventCount(id)).toBe(2);
+    const retry = await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers);
+    expect(retry).toMatchObject({ status: 200, body: first.body });
+    expect(await eventCount(id)).toBe(2);
+  });
+
+  it('says the outcome is unknown, without Retry-After, when it cannot look it up in time', async () => {
+    const id = await t.openAccount('EUR');
+    const headers = { 'idempotency-key': randomUUID() };
+    void proxy.dropReplyTo(/^Q...\vCOMMIT/s).then(() => {
+      proxy.mode = 'refuse';
+      proxy.cut();
+    });
+    const started = Date.now();
+    const answer = await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers);
+    const tookMs = Date.now() - started;
+    proxy.mode = 'pass';
+    expect(answer).toMatchObject({ status: 503, body: { code: 'outcome-unknown' } });
+    expect(answer.headers['retry-after']).toBeUndefined();
+    expect(tookMs).toBeLessThan(deadlineMs + 1_000);
+    // The retry the problem recommends, with the same key, finds the deposit that was in fact made.
+    let retry;
+    for (let attempt = 0; !retry || retry.status === 503; attempt++) {
+      if (attempt > 20) throw new Error('the database did not come back');
+      retry = await t.post(`/accounts/${id}/deposits`, { amount: 5 }, headers);
+    }
+    expect(retry).toMatchObject({ status: 200, body: { version: 2 } });
     expect(await eventCount(id)).toBe(2);
   });
 });

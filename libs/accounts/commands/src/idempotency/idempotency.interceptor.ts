@@ -1,4 +1,5 @@
 import {
+  Inject,
   applyDecorators,
   SetMetadata,
   type CallHandler,
@@ -14,7 +15,10 @@ import { TransactionScope } from '@tally/event-store';
 import { ProblemException, principalOf } from '@tally/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { CommandPipeline } from '../pipeline/command-pipeline';
+import { CommitOutcomeUnknownError } from '@tally/database';
+import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
+import { CommandPipeline, NotWrittenError } from '../pipeline/command-pipeline';
+import { STILL_UNKNOWN, askUntil } from '../pipeline/unknown-outcome';
 import { IdempotencyKeys, type StoredResponse } from './idempotency-keys';
 import { requestHashOf } from './request-hash';
 
@@ -47,6 +51,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly transaction: TransactionScope,
     private readonly reflector: Reflector,
     private readonly pipeline: CommandPipeline,
+    @Inject(COMMANDS_OPTIONS) private readonly options: Pick<CommandsOptions, 'streams'>,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -83,7 +88,35 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.keys.complete(scope, key, { status, headers, body });
         return body;
       });
-    return from(streamOf ? this.pipeline.inTurn(streamOf(request), inTransaction) : inTransaction());
+    const deadline = Date.now() + this.options.streams.deadlineMs;
+    const attempt = streamOf ? this.pipeline.inTurn(streamOf(request), inTransaction) : inTransaction();
+    return from(
+      attempt.catch((error: unknown) => {
+        if (!(error instanceof CommitOutcomeUnknownError)) throw error;
+        return this.afterLostCommit(error, { scope, key, requestHash, reply, deadline });
+      }),
+    );
+  }
+
+  /**
+   * The transaction's COMMIT was sent and its answer lost. The key, the events and the response
+   * commit together, so once the lost session has ended the key says what happened: its stored
+   * response is the answer (the request was applied), no response means nothing was written (503,
+   * safe to retry). Only if that cannot be read before the deadline is the outcome unknown.
+   */
+  private async afterLostCommit(
+    lost: CommitOutcomeUnknownError,
+    request: { scope: string; key: string; requestHash: string; reply: FastifyReply; deadline: number },
+  ): Promise<unknown> {
+    const { scope, key, requestHash, reply, deadline } = request;
+    const stored = await askUntil(
+      () => this.keys.storedAfterLostCommit(scope, key, requestHash, lost.backendPid),
+      deadline,
+    );
+    if (stored === STILL_UNKNOWN) throw lost; // answered 503 outcome-unknown
+    if (stored === undefined) throw new NotWrittenError(scope);
+    for (const [name, value] of Object.entries(stored.headers)) void reply.header(name, value);
+    return stored.body;
   }
 }
 
