@@ -8,6 +8,7 @@ import type { ChaosProfile } from './chaos-profile';
 import { FaultInjector, type FaultRecord } from './fault-injector';
 import { KafkaAckProbe, type AckProbeFigures } from './kafka-ack-probe';
 import { REQUEST_TIMEOUT_MS } from './http-stats';
+import type { RequestRecord } from './request-history';
 import { sleep, Workload } from './workload';
 
 export interface ChaosResults {
@@ -153,6 +154,7 @@ export async function runChaos(profile: ChaosProfile, log: (line: string) => voi
       profile,
       seed,
       started,
+      workloadStarted,
       workloadMs,
       drain,
       workload,
@@ -174,6 +176,8 @@ function summarise(input: {
   profile: ChaosProfile;
   seed: number;
   started: number;
+  /** When the workload (and the faults' clock, FaultRecord.atMs) started. */
+  workloadStarted: number;
   workloadMs: number;
   drain: ChaosResults['drain'];
   workload: Workload;
@@ -255,7 +259,11 @@ function summarise(input: {
     faults: { total: faults.length, byKind: byFaultKind, list: faults },
     targets,
     ...(input.kafkaCluster ? { kafkaCluster: input.kafkaCluster } : {}),
-    checks: { ...input.checks, crashes: input.crashes },
+    checks: {
+      ...input.checks,
+      crashes: input.crashes,
+      requestSamples: requestSamples(workload, input.workloadStarted),
+    },
     ok:
       input.drain.drained &&
       Object.values(mustBeZero).every((v) => v === 0) &&
@@ -334,6 +342,24 @@ const pick = (stats: unknown) => {
     stats as Record<string, unknown>;
   return { requests, byStatus, networkErrors, timeouts, maxFailedLatencyMs, max503LatencyMs };
 };
+
+/** When and where the answers that break a promise happened (ms since the workload started, as FaultRecord.atMs). */
+function requestSamples(workload: Workload, started: number) {
+  const show = (r: RequestRecord) =>
+    `${r.method} ${r.target} at ${r.startedAt - started} ms: ${r.status}${r.code ? ` ${r.code}` : ''} after ${Math.round(r.ms)} ms`;
+  const { history } = workload;
+  return {
+    late: history
+      .late('POST', COMMAND_DEADLINE_MS + 1_000)
+      .slice(0, 10)
+      .map(show),
+    readsNotAnswered: history.late('GET', REQUEST_TIMEOUT_MS).slice(0, 10).map(show),
+    serverErrors: history.requests
+      .filter((r) => r.status >= 500 && r.status !== 503)
+      .slice(0, 10)
+      .map(show),
+  };
+}
 
 /** The longest stretch between `from` and the last time with no time in `times` (ms). */
 function longestGap(times: number[], from: number): number {

@@ -228,6 +228,9 @@ export class ChaosSystem {
       KAFKA_GROUP_ID: 'tally-chaos-query',
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       COMMAND_DEADLINE_MS: String(COMMAND_DEADLINE_MS),
+      // A read gives up on a stalled connection 2 s after its statement timeout: within the workload's
+      // 10 s patience (the default 10 s timeout would answer a read on a stalled connection after 12 s).
+      READ_DATABASE_STATEMENT_TIMEOUT_MS: '5000',
       RELAY_SWEEP_INTERVAL_MS: '500',
       TRANSFERS_SWEEP_INTERVAL_MS: '500',
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
