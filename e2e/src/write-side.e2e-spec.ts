@@ -112,6 +112,7 @@ describe('write side as a process', () => {
     const docs = await call('GET', '/docs-json');
     expect(Object.keys(docs.body.paths).sort()).toEqual([
       '/accounts',
+      '/accounts/{id}/adjustments',
       '/accounts/{id}/close',
       '/accounts/{id}/deposits',
       '/accounts/{id}/events',
