@@ -59,6 +59,8 @@ interface Pipeline {
   position: StorePosition;
   /** The read of the batch after `position`, issued while the previous batch was being published. */
   next?: Promise<PublicationBatch | undefined>;
+  /** `appendsSignalled` when `next` was issued: a later append makes a short `next` stale. */
+  nextIssuedAt: number;
   /** The write of the last acknowledged batch's checkpoint. */
   checkpoint: Promise<void>;
   /** How far each partition of the topic is known to reach. */
@@ -88,6 +90,8 @@ export class OutboxRelay {
   private readonly loop: LeaderLoop<Pipeline>;
   private readonly log: EventLog;
   private published = 0;
+  /** Appends committed in this process so far (AppendSignal), to tell a stale read-ahead. */
+  private appendsSignalled = 0;
   private started = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -130,7 +134,10 @@ export class OutboxRelay {
     return Number(rows[0].backlog);
   }
 
-  private readonly onAppended = () => this.loop.wake();
+  private readonly onAppended = () => {
+    this.appendsSignalled++;
+    this.loop.wake();
+  };
 
   start(): void {
     if (this.started) return;
@@ -156,7 +163,13 @@ export class OutboxRelay {
     // Ends recorded for another topic (KAFKA_TOPIC changed) say nothing about this one.
     const topicEnds = stored?.topic === this.options.publisher.topic ? (stored?.topicEnds ?? {}) : {};
     this.options.logger.info({ relay: this.name, position }, 'relay is the leader');
-    const state: Pipeline = { position, checkpoint: Promise.resolve(), topicEnds, lastTopicCheck: 0 };
+    const state: Pipeline = {
+      position,
+      nextIssuedAt: 0,
+      checkpoint: Promise.resolve(),
+      topicEnds,
+      lastTopicCheck: 0,
+    };
     await this.checkTopic(session, state);
     return state;
   }
@@ -168,7 +181,13 @@ export class OutboxRelay {
    * anywhere ends the term: the next one restarts from the stored checkpoint.
    */
   private async publishNextBatch({ session, state }: LeaderTerm<Pipeline>): Promise<boolean> {
-    const batch = await (state.next ?? this.read(state.position));
+    let batch = await state.next;
+    // A short read-ahead misses what was appended in this process while the last batch was being
+    // published: read again from the same position, so those events go out in this batch instead of
+    // waiting a whole publish round (under load the read-ahead is full and is used as it is).
+    const stale =
+      (batch?.events.length ?? 0) < this.batchSize && this.appendsSignalled !== state.nextIssuedAt;
+    if (!state.next || stale) batch = await this.read(state.position);
     state.next = undefined;
     if (!batch) {
       // Idle: the next read is issued after the wait, so that it sees what woke the relay.
@@ -179,6 +198,7 @@ export class OutboxRelay {
     }
     state.position = batch.lastPosition;
     state.next = this.read(state.position);
+    state.nextIssuedAt = this.appendsSignalled;
     const acknowledged = await this.options.publisher.publish(batch.events);
     await state.checkpoint;
     if (acknowledged) await this.noticeTopicEnds(session, state, acknowledged);
