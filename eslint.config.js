@@ -34,6 +34,12 @@ const depConstraints = ({ testing }) => {
       onlyDependOnLibsWithTags: ['type:contracts'],
       bannedExternalImports: frameworks,
     },
+    // @tally/client is published on its own: it may import nothing of ours (it would not resolve).
+    {
+      sourceTag: 'type:client',
+      onlyDependOnLibsWithTags: ['type:client'],
+      bannedExternalImports: frameworks,
+    },
     {
       sourceTag: 'type:domain',
       onlyDependOnLibsWithTags: withTesting(['type:domain', 'type:contracts']),
