@@ -45,6 +45,31 @@ function portFrom(name, fallback) {
   return port;
 }
 
+/**
+ * How the services' log lines reach this terminal. They log JSON, one object a line (what a log
+ * collector wants, and what they print in Docker or when this script's output goes to a file or a
+ * pipe); on a terminal, each is pretty-printed on one line (pino-pretty): time, level, service, message.
+ */
+function logEcho() {
+  if (!process.stdout.isTTY) return true;
+  const pretty = require('pino-pretty').prettyFactory({
+    colorize: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,service,context',
+    messageFormat: '{service} {msg}',
+  });
+  return (line) => {
+    let formatted;
+    try {
+      formatted = line.startsWith('{') ? pretty(line) : undefined;
+    } catch {
+      // Not a log record after all: printed as it is.
+    }
+    process.stdout.write(formatted ?? `${line}\n`);
+  };
+}
+
 async function main() {
   const { values: flags } = parseArgs({
     options: { fresh: { type: 'boolean', default: false }, 'no-build': { type: 'boolean', default: false } },
@@ -98,8 +123,9 @@ async function main() {
     name === 'admin-console' && !process.env.ADMIN_COMMAND_METRICS_URLS
       ? { ...env, ADMIN_COMMAND_METRICS_URLS: `${services['command-service'].url}/metrics` }
       : env;
+  const echo = logEcho();
   const launch = async (name) => {
-    const service = await startService(name, { env: envOf(name), host, port: ports[name], echo: true });
+    const service = await startService(name, { env: envOf(name), host, port: ports[name], echo });
     services[name] = service;
     service.child.once('exit', (code, signal) => {
       if (stopping) return;

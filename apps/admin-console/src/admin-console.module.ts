@@ -20,7 +20,11 @@ export class AdminConsoleModule {
     const actions = operatorActions(config);
     return {
       module: AdminConsoleModule,
-      imports: [loggingModule('admin-console', http.logging), AuthModule.forRoot(http.auth), TerminusModule],
+      imports: [
+        loggingModule('admin-console', http.logging),
+        AuthModule.forRoot(http.auth),
+        TerminusModule.forRoot({ logger: false }),
+      ],
       controllers: [
         SessionController,
         PipelineController,

@@ -17,7 +17,8 @@ export class CommandServiceModule {
       imports: [
         loggingModule('command-service', config.logging),
         AuthModule.forRoot(config.auth),
-        TerminusModule,
+        // No log line per failed probe: the probe's answer names the failing checks.
+        TerminusModule.forRoot({ logger: false }),
         CqrsModule.forRoot(),
         KafkaModule.forRoot(config.kafka),
         EventStoreModule.forRoot({

@@ -17,7 +17,8 @@ export class QueryServiceModule {
       imports: [
         loggingModule('query-service', http.logging),
         AuthModule.forRoot(http.auth),
-        TerminusModule,
+        // No log line per failed probe: the probe's answer names the failing checks.
+        TerminusModule.forRoot({ logger: false }),
         KafkaModule.forRoot(config.kafka),
         TypeOrmModule.forRoot({
           type: 'postgres',

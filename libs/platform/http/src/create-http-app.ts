@@ -13,6 +13,7 @@ import { problemType } from './problem';
 import { serveProblemPages } from './problems';
 import { installRateLimit, type RateLimitConfig } from './rate-limit';
 import { createValidationPipe } from './validation';
+import { withFrameworkAtDebug } from './framework-logger';
 
 export interface HttpAppOptions {
   title: string;
@@ -67,7 +68,7 @@ export async function createHttpApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(withFrameworkAtDebug(app.get(Logger)));
   if (options.rateLimit) await installRateLimit(app, options.rateLimit);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

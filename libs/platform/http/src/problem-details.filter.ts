@@ -27,6 +27,8 @@ const clientStatusOf = (error: unknown): number | undefined => {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 };
 
+const isHealthProbe = (url: string) => url.startsWith('/health/');
+
 /**
  * Turns every error into an `application/problem+json` response. Anything that is not a known
  * client error is logged and answered as a bare 500 that reveals nothing internal.
@@ -42,7 +44,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     problem.instance = request.url;
     if (error instanceof ProblemException) void reply.headers(error.headers);
     if (problem.status === 503) {
-      this.logger.warn({ err: error, problem }, 'dependency unavailable');
+      // A readiness probe's 503 is its answer (starting, or a dependency down), not a failed request:
+      // logging it would repeat the same lines at every probe, every few seconds.
+      if (!isHealthProbe(request.url)) this.logger.warn({ err: error, problem }, 'dependency unavailable');
       // An unknown outcome is no invitation to retry: a retry without an Idempotency-Key may apply twice.
       if (problem.code !== 'outcome-unknown') void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     } else if (problem.status >= 500) {

@@ -103,11 +103,21 @@ export function topicSettingsFromEnv(env: NodeJS.ProcessEnv): TopicSettings {
   };
 }
 
+/**
+ * kafkajs warns of this whenever an idempotent producer's retries are bounded, which ours are on
+ * purpose: a send must fail within its deadline rather than retry for ever. Nothing relies on the
+ * producer alone for exactly-once: the relay records what the broker acknowledged and re-sends the
+ * rest from the event store, and consumers apply each stream version once, so a duplicate the
+ * bounded retries might cause changes nothing. Logged at debug, as the expected setting it is.
+ */
+const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /** Routes kafkajs' own log lines into the service's structured logger. */
 const toLogger =
   (logger: KafkaLogger): logCreator =>
   () =>
   ({ level, log: { message, ...rest } }: LogEntry) => {
+    if (message === BOUNDED_RETRIES_WARNING) return logger.debug({ kafka: rest }, message);
     const method = level <= logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
     logger[method]({ kafka: rest }, message);
   };

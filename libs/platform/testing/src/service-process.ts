@@ -59,8 +59,11 @@ export interface StartServiceOptions {
   /** The address the service listens on (HOST); default 127.0.0.1. */
   host?: string;
   readyTimeoutMs?: number;
-  /** Echo the service's output lines to this process (npm start) instead of only buffering them. */
-  echo?: boolean;
+  /**
+   * Echo the service's output to this process (npm start) instead of only buffering it: as it comes,
+   * or each line through a function (npm start pretty-prints the JSON logs on a terminal).
+   */
+  echo?: boolean | ((line: string) => void);
 }
 
 /** Where this machine reaches a service listening on `host` (a wildcard address: over loopback). */
@@ -78,13 +81,22 @@ export async function startService(name: ServiceName, options: StartServiceOptio
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  const remember = (chunk: Buffer) => {
-    if (options.echo) process.stdout.write(chunk);
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    lines.splice(0, Math.max(0, lines.length - 200));
+  const { echo } = options;
+  /** Per stream: a chunk may end mid-line, and stdout's half line must not meet stderr's. */
+  const remember = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      if (echo === true) process.stdout.write(chunk);
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      const complete = parts.filter(Boolean);
+      if (typeof echo === 'function') complete.forEach(echo);
+      lines.push(...complete);
+      lines.splice(0, Math.max(0, lines.length - 200));
+    };
   };
-  child.stdout?.on('data', remember);
-  child.stderr?.on('data', remember);
+  child.stdout?.on('data', remember());
+  child.stderr?.on('data', remember());
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string | null);
 
   const service: ServiceProcess = {
