@@ -210,8 +210,11 @@ export interface components {
         CurrencyTotal: {
             /** @example EUR */
             currency: string;
-            /** @description Sum of the balances, minor units */
-            balance: number;
+            /**
+             * @description Sum of the balances, minor units, as a decimal string: a total over many accounts can pass 2^53, beyond which a JSON number loses cents in most clients
+             * @example 300
+             */
+            balance: string;
             accounts: number;
             openAccounts: number;
         };
@@ -928,7 +931,7 @@ export interface operations {
                      *       "totals": [
                      *         {
                      *           "currency": "EUR",
-                     *           "balance": 300,
+                     *           "balance": "300",
                      *           "accounts": 1,
                      *           "openAccounts": 1
                      *         }
