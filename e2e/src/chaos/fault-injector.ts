@@ -98,7 +98,7 @@ export class FaultInjector {
     const replicas = this.system.queries.length - 1;
     const candidates = this.settings.kinds.filter(
       (kind) =>
-        this.count(kind) < target &&
+        this.count(kind) < this.target(kind, target) &&
         !(kind === 'query-replica-add' && replicas >= MAX_REPLICAS) &&
         !(kind === 'query-replica-remove' && replicas === 0),
     );
