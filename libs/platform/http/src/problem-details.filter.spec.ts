@@ -3,7 +3,7 @@ import { ProblemException } from './problem';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 /** The reply the filter writes to, recorded. */
-const answer = (error: unknown) => {
+const answer = (error: unknown, method = 'POST') => {
   const headers: Record<string, string> = {};
   const sent: { status?: number; body?: unknown } = {};
   const reply = {
@@ -22,7 +22,10 @@ const answer = (error: unknown) => {
     },
   };
   const host = {
-    switchToHttp: () => ({ getRequest: () => ({ url: '/accounts/a/deposits' }), getResponse: () => reply }),
+    switchToHttp: () => ({
+      getRequest: () => ({ url: '/accounts/a/deposits', method }),
+      getResponse: () => reply,
+    }),
   } as unknown as ArgumentsHost;
   new ProblemDetailsFilter().catch(error, host);
   return { headers, ...sent };
@@ -44,5 +47,11 @@ describe('problem details', () => {
     expect(status).toBe(503);
     expect(body).toMatchObject({ code: 'outcome-unknown' });
     expect(headers['retry-after']).toBeUndefined();
+  });
+
+  it('answers a read whose database answer never came 503, but never a write (its outcome is unknown)', () => {
+    const timedOut = () => new Error('Query read timeout');
+    expect(answer(timedOut(), 'GET')).toMatchObject({ status: 503, headers: { 'retry-after': '1' } });
+    expect(answer(timedOut(), 'POST').status).toBe(500);
   });
 });

@@ -30,6 +30,15 @@ const clientStatusOf = (error: unknown): number | undefined => {
 const isHealthProbe = (url: string) => url.startsWith('/health/');
 
 /**
+ * node-postgres gave up waiting for an answer (`query_timeout`: a stalled connection). For a read that
+ * changes nothing, "retry" is the truth; for a write the outcome is unknown, so it is never turned into
+ * a 503 that invites a retry here (the command pipeline resolves or reports such outcomes itself).
+ */
+const isReadTimedOut = (method: string, error: unknown) =>
+  (method === 'GET' || method === 'HEAD') &&
+  (error as { message?: unknown })?.message === 'Query read timeout';
+
+/**
  * Turns every error into an `application/problem+json` response. Anything that is not a known
  * client error is logged and answered as a bare 500 that reveals nothing internal.
  */
@@ -40,7 +49,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.toProblem(error);
+    const problem = this.toProblem(error, request.method);
     problem.instance = request.url;
     if (error instanceof ProblemException) void reply.headers(error.headers);
     if (problem.status === 503) {
@@ -55,7 +64,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     void reply.status(problem.status).header('content-type', 'application/problem+json').send(problem);
   }
 
-  private toProblem(error: unknown): ProblemBody {
+  private toProblem(error: unknown, method: string): ProblemBody {
     if (error instanceof ProblemException) {
       return {
         type: problemType(error.code),
@@ -66,7 +75,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...error.extensions,
       };
     }
-    if (isDependencyFailure(error)) {
+    if (isDependencyFailure(error) || isReadTimedOut(method, error)) {
       return this.generic(
         503,
         'dependency-unavailable',
