@@ -27,6 +27,7 @@ export class CommandServiceModule {
           timeouts: config.databaseTimeouts,
           relay: config.relay,
           groupCommit: config.groupCommit,
+          leaderLeaseMs: config.leaderLeaseMs,
         }),
         AccountsCommandsModule.register(config.commands),
       ],

@@ -31,6 +31,7 @@ export interface CommandServiceConfig {
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs: number };
   /** Group commit of appends through the pool; undefined: every append commits on its own. */
   groupCommit?: GroupCommitOptions;
+  leaderLeaseMs: number;
   commands: CommandsOptions;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
@@ -67,6 +68,8 @@ export const loadConfig = (env = process.env): CommandServiceConfig => {
       // How often the idle relay compares the topic's end offsets with what it published.
       topicCheckIntervalMs: settings.get('RELAY_TOPIC_CHECK_INTERVAL_MS').default('5000').asIntAtLeast(100),
     },
+    // A leader (relay, transfer process manager) that stops answering this long loses its lock.
+    leaderLeaseMs: settings.get('LEADER_LEASE_MS').default('10000').asIntAtLeast(1_000),
     // EVENT_STORE_GROUP_COMMIT=false turns batching off.
     groupCommit: !settings.get('EVENT_STORE_GROUP_COMMIT').default('true').asBool()
       ? undefined

@@ -1,6 +1,7 @@
 import { EventLogReaderRole1764316800950 } from '@tally/event-log';
 import {
   CreateEventStore1764316800000,
+  CreateLeaderTerms1764316801320,
   CreateSnapshots1764316800300,
   IndexEventsByCorrelation1764316801100,
   RelayTopicEnds1764316801000,
@@ -21,4 +22,5 @@ export const writeSideMigrations = [
   RelayTopicEnds1764316801000,
   IndexEventsByCorrelation1764316801100,
   TransferTraceContext1764316801200,
+  CreateLeaderTerms1764316801320,
 ];

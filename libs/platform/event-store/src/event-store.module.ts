@@ -38,6 +38,8 @@ export interface EventStoreModuleOptions {
   relay: { enabled: boolean; batchSize: number; sweepIntervalMs: number; topicCheckIntervalMs?: number };
   /** Concurrent appends through the pool share one statement and commit; absent: off. */
   groupCommit?: GroupCommitOptions;
+  /** The leader loops' lease (relay, transfer process manager): see LeaderLoopOptions.leaseMs. */
+  leaderLeaseMs?: number;
 }
 
 /** Runs the relay for the lifetime of the app and drains it before the pool closes. */
@@ -65,6 +67,7 @@ export class RelayLifecycle
       batchSize: options.relay.batchSize,
       sweepIntervalMs: options.relay.sweepIntervalMs,
       topicCheckIntervalMs: options.relay.topicCheckIntervalMs,
+      leaderLeaseMs: options.leaderLeaseMs,
       appended,
     });
   }

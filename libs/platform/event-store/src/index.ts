@@ -6,6 +6,8 @@ export { defaultGroupCommitOptions, type GroupCommitOptions } from './group-comm
 export * from './transaction-scope';
 export * from './snapshots/snapshot-store';
 export * from './leadership/leader-loop';
+export * from './leadership/leader-fence';
+export * from './migrations/1764316801320-create-leader-terms';
 export * from './relay/outbox-relay';
 export * from './migrations/1764316800000-create-event-store';
 export * from './migrations/1764316800300-create-snapshots';

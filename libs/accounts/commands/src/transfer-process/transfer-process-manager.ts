@@ -5,10 +5,11 @@ import {
   type TransferCommand,
   type TransferTerms,
 } from '@tally/accounts-domain';
-import { TransactionScope } from '@tally/event-store';
+import type { DomainEvent } from '@tally/contracts';
+import { TransactionScope, type Fence } from '@tally/event-store';
 import { accountStream } from '../pipeline/account-stream';
 import type { CommandContext } from '../pipeline/command-context';
-import { CommandPipeline } from '../pipeline/command-pipeline';
+import { CommandPipeline, type StreamOf } from '../pipeline/command-pipeline';
 import { transferStream } from '../pipeline/transfer-stream';
 import { stepEventIds } from './step-event-id';
 import { inTransferTrace } from './transfer-tracing';
@@ -23,6 +24,10 @@ type Active = TransferTerms & { status: 'requested' | 'debited' };
  * two statements resumes at the right step and never moves money twice. Money is conserved at every
  * instant: between the debit and the credit or refund, the amount is in flight (debited, not yet
  * credited or refunded), and each of those is a single account event.
+ *
+ * Every write is fenced: it runs in a transaction that first checks the leader's term (`fence`), so a
+ * process manager paused in the middle of a step (and replaced meanwhile) cannot credit a transfer
+ * its successor refunded, or refund one it credited.
  */
 @Injectable()
 export class TransferProcessManager {
@@ -32,69 +37,68 @@ export class TransferProcessManager {
     private readonly inFlight: TransfersInFlight,
   ) {}
 
-  /** Runs steps until the transfer is completed or failed. */
-  async drive(row: TransferInFlight): Promise<void> {
-    return row.traceparent ? inTransferTrace(row, () => this.driveSteps(row)) : this.driveSteps(row);
+  /** Runs steps until the transfer is completed or failed; every write checks `fence`. */
+  async drive(row: TransferInFlight, fence: Fence): Promise<void> {
+    const drive = () => this.driveSteps(row, fence);
+    return row.traceparent ? inTransferTrace(row, drive) : drive();
   }
 
-  private async driveSteps(row: TransferInFlight): Promise<void> {
+  private async driveSteps(row: TransferInFlight, fence: Fence): Promise<void> {
     const { transferId, correlationId } = row;
     const context: CommandContext = { correlationId, causationId: `transfer-${transferId}` };
     for (;;) {
       const { state } = await this.pipeline.load(transferStream(transferId));
       if (state.status !== 'requested' && state.status !== 'debited') {
-        return this.inFlight.remove(transferId); // finished (or unknown): nothing left to do
+        // finished (or unknown): nothing left to do
+        return this.fenced(fence, () => this.inFlight.remove(transferId));
       }
       if (row.creditRefused && state.status === 'debited')
-        return this.refund(state, row.creditRefused, context);
-      await this.step(state, context);
+        return this.refund(state, row.creditRefused, context, fence);
+      await this.step(state, context, fence);
     }
   }
 
-  private async step(transfer: Active, context: CommandContext): Promise<void> {
+  private async step(transfer: Active, context: CommandContext, fence: Fence): Promise<void> {
     const { transferId, fromAccountId, toAccountId, amount } = transfer;
     if (transfer.status === 'requested') {
       const debit: AccountCommand = { type: 'DebitForTransfer', transferId, amount, toAccountId };
       const refused = await this.refusal(() =>
-        this.onAccount(fromAccountId, debit, 'debit', transfer, context),
+        this.write(fence, accountStream(fromAccountId), debit, context, stepEventIds(transferId, 'debit')),
       );
-      if (refused) return this.finish(transferId, { reason: refused, refunded: false }, context);
-      await this.pipeline.run(transferStream(transferId), { type: 'RecordSourceDebited' }, context, {
-        eventIds: stepEventIds(transferId, 'source-debited'),
-      });
+      if (refused) return this.finish(transferId, { reason: refused, refunded: false }, context, fence);
+      await this.write(
+        fence,
+        transferStream(transferId),
+        { type: 'RecordSourceDebited' },
+        context,
+        stepEventIds(transferId, 'source-debited'),
+      );
       return;
     }
     const credit: AccountCommand = { type: 'CreditForTransfer', transferId, amount, fromAccountId };
     const refused = await this.refusal(() =>
-      this.onAccount(toAccountId, credit, 'credit', transfer, context),
+      this.write(fence, accountStream(toAccountId), credit, context, stepEventIds(transferId, 'credit')),
     );
-    if (!refused) return this.finish(transferId, undefined, context);
-    await this.inFlight.recordCreditRefused(transferId, refused);
-    return this.refund(transfer, refused, context);
+    if (!refused) return this.finish(transferId, undefined, context, fence);
+    await this.fenced(fence, () => this.inFlight.recordCreditRefused(transferId, refused));
+    return this.refund(transfer, refused, context, fence);
   }
 
-  private async refund(transfer: Active, reason: string, context: CommandContext): Promise<void> {
-    const { transferId, fromAccountId, amount } = transfer;
-    await this.onAccount(
-      fromAccountId,
-      { type: 'RefundTransfer', transferId, amount },
-      'refund',
-      transfer,
-      context,
-    );
-    return this.finish(transferId, { reason, refunded: true }, context);
-  }
-
-  private onAccount(
-    accountId: string,
-    command: AccountCommand,
-    step: string,
+  private async refund(
     transfer: Active,
+    reason: string,
     context: CommandContext,
-  ) {
-    return this.pipeline.run(accountStream(accountId), command, context, {
-      eventIds: stepEventIds(transfer.transferId, step),
-    });
+    fence: Fence,
+  ): Promise<void> {
+    const { transferId, fromAccountId, amount } = transfer;
+    await this.write(
+      fence,
+      accountStream(fromAccountId),
+      { type: 'RefundTransfer', transferId, amount },
+      context,
+      stepEventIds(transferId, 'refund'),
+    );
+    return this.finish(transferId, { reason, refunded: true }, context, fence);
   }
 
   /** The step's business refusal code, or undefined if it went through. Other errors propagate. */
@@ -113,15 +117,42 @@ export class TransferProcessManager {
     transferId: string,
     failure: { reason: string; refunded: boolean } | undefined,
     context: CommandContext,
-  ) {
+    fence: Fence,
+  ): Promise<void> {
     const command: TransferCommand = failure
       ? { type: 'FailTransfer', ...failure }
       : { type: 'CompleteTransfer' };
-    return this.transaction.run(async () => {
-      await this.pipeline.run(transferStream(transferId), command, context, {
-        eventIds: stepEventIds(transferId, failure ? 'failed' : 'completed'),
-      });
-      await this.inFlight.remove(transferId);
+    const ids = stepEventIds(transferId, failure ? 'failed' : 'completed');
+    return this.write(fence, transferStream(transferId), command, context, ids, () =>
+      this.inFlight.remove(transferId),
+    );
+  }
+
+  /**
+   * One step's command on one stream, in a fenced transaction of its own. The stream's turn is taken
+   * before the transaction opens, so a step waiting behind other commands holds no connection.
+   */
+  private write<Command>(
+    fence: Fence,
+    stream: StreamOf<Command, DomainEvent, unknown>,
+    command: Command,
+    context: CommandContext,
+    eventIds: (index: number) => string,
+    alsoInTransaction?: () => Promise<void>,
+  ): Promise<void> {
+    return this.pipeline.inTurn(stream.streamId, () =>
+      this.fenced(fence, async () => {
+        await this.pipeline.run(stream, command, context, { eventIds });
+        await alsoInTransaction?.();
+      }),
+    );
+  }
+
+  /** `work` in a transaction that first checks the leader's term: nothing is written after it ended. */
+  private fenced<T>(fence: Fence, work: () => Promise<T>): Promise<T> {
+    return this.transaction.run(async (db) => {
+      await fence.check(db);
+      return work();
     });
   }
 }

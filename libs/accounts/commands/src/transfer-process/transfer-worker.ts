@@ -5,12 +5,26 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { EVENT_STORE_OPTIONS, LeaderLoop, type EventStoreModuleOptions } from '@tally/event-store';
+import {
+  EVENT_STORE_OPTIONS,
+  FencedOutError,
+  LeaderLoop,
+  type EventStoreModuleOptions,
+  type Fence,
+} from '@tally/event-store';
 import { COMMANDS_OPTIONS, type CommandsOptions } from '../commands-options';
 import { TransferProcessManager } from './transfer-process-manager';
 import { TRANSFERS_CHANNEL, TransfersInFlight, type TransferInFlight } from './transfers-in-flight';
 
 const BATCH = 200;
+
+/** The transfer process manager's leader lock, and its row in `leader_terms`. */
+export const TRANSFER_LEADER_LOCK = 'transfer-process-manager';
+
+/** A fenced loop always hands its work a fence; reaching this is a bug, and writes nothing. */
+const unfenced = (): never => {
+  throw new Error('the transfer process manager runs only with a leader fence');
+};
 
 /**
  * Finds unfinished transfers and drives them to the end. One instance leads at a time (advisory
@@ -31,7 +45,7 @@ export class TransferWorker implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.loop = new LeaderLoop({
       connectionString: store.connectionString,
-      lockName: 'transfer-process-manager',
+      lockName: TRANSFER_LEADER_LOCK,
       channel: TRANSFERS_CHANNEL,
       idleMs: options.transfers.sweepIntervalMs,
       retryMs: options.transfers.sweepIntervalMs,
@@ -39,7 +53,9 @@ export class TransferWorker implements OnApplicationBootstrap, BeforeApplication
         info: (obj, msg) => this.logger.log(obj, msg),
         error: (obj, msg) => this.logger.error(obj, msg),
       },
-      work: () => this.driveDue(),
+      leaseMs: store.leaderLeaseMs,
+      fenced: true,
+      work: ({ fence }) => this.driveDue(fence ?? unfenced()),
     });
   }
 
@@ -56,24 +72,34 @@ export class TransferWorker implements OnApplicationBootstrap, BeforeApplication
    * driven several at a time: each step is idempotent and appends with an expected version, so two
    * transfers touching one account only make one of them re-decide on fresh state (or back off).
    */
-  async driveDue(): Promise<boolean> {
+  async driveDue(fence: Fence): Promise<boolean> {
     const due = await this.inFlight.due(BATCH);
     let next = 0;
+    let fencedOut: FencedOutError | undefined;
     const worker = async () => {
-      while (next < due.length) await this.driveOne(due[next++]);
+      while (next < due.length && !fencedOut) {
+        fencedOut = (await this.driveOne(due[next++], fence)) ?? fencedOut;
+      }
     };
     await Promise.all(
       Array.from({ length: Math.min(this.options.transfers.concurrency, due.length) }, worker),
     );
+    if (fencedOut) throw fencedOut; // another process leads now: this term's round ends here
     return due.length === BATCH;
   }
 
-  private async driveOne(transfer: TransferInFlight): Promise<void> {
+  /** Drives one transfer; a fenced-out write is returned (the round stops), other failures postponed. */
+  private async driveOne(transfer: TransferInFlight, fence: Fence): Promise<FencedOutError | undefined> {
     try {
-      await this.manager.drive(transfer);
+      await this.manager.drive(transfer, fence);
     } catch (error) {
+      if (error instanceof FencedOutError) return error;
       this.logger.warn({ err: error, transferId: transfer.transferId }, 'transfer step failed; will retry');
-      await this.inFlight.postpone(transfer.transferId, (error as Error).message ?? String(error));
+      const reason = (error as Error).message ?? String(error);
+      await this.inFlight.postpone(transfer.transferId, reason, fence).catch((postponing: unknown) => {
+        if (!(postponing instanceof FencedOutError)) throw postponing;
+      });
     }
+    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionScope } from '@tally/event-store';
+import { TransactionScope, type Fence } from '@tally/event-store';
 import { traceFieldsOf, type StoredTraceFields } from '@tally/tracing';
 
 /** Notified when a transfer is requested, so the process manager starts on it at once. */
@@ -52,13 +52,16 @@ export class TransfersInFlight {
   }
 
   /** Backs off exponentially (capped at a minute) after a step failed for a technical reason. */
-  async postpone(transferId: string, error: string): Promise<void> {
-    await this.scope.db.query(
-      `UPDATE transfers_in_flight SET attempts = attempts + 1, last_error = $2,
+  async postpone(transferId: string, error: string, fence: Fence): Promise<void> {
+    await this.scope.run(async (db) => {
+      await fence.check(db);
+      await db.query(
+        `UPDATE transfers_in_flight SET attempts = attempts + 1, last_error = $2,
          next_attempt_at = now() + least(interval '1 minute', interval '100 milliseconds' * 2 ^ least(attempts, 10))
        WHERE transfer_id = $1`,
-      [transferId, error.slice(0, 1_000)],
-    );
+        [transferId, error.slice(0, 1_000)],
+      );
+    });
   }
 
   async count(): Promise<number> {

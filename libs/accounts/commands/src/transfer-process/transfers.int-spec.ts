@@ -1,4 +1,4 @@
-import { TransactionScope } from '@tally/event-store';
+import { TransactionScope, claimTerm } from '@tally/event-store';
 import { eventually } from '@tally/testing';
 import { CommandTestApp } from '../testing';
 import { CommandPipeline } from '../pipeline/command-pipeline';
@@ -6,10 +6,13 @@ import { transferStream } from '../pipeline/transfer-stream';
 import { accountStream } from '../pipeline/account-stream';
 import { moneyLedger } from './money-conservation';
 import { TransferProcessManager } from './transfer-process-manager';
-import { TransferWorker } from './transfer-worker';
+import { TRANSFER_LEADER_LOCK, TransferWorker } from './transfer-worker';
 import { TransfersInFlight } from './transfers-in-flight';
 
 jest.setTimeout(60_000);
+
+/** A term of the transfer leader's own, as the test drives transfers by hand (no leader loop). */
+const fenceFor = (t: CommandTestApp) => claimTerm(t.pool, TRANSFER_LEADER_LOCK, 'test', 10_000);
 
 const missing = '4b0e7f0c-8f0a-4c57-9a55-0f3f6c1d9b11';
 
@@ -84,7 +87,7 @@ describe('transfers, driven by the process manager in the service', () => {
     const { transferId } = (await t.post('/transfers', { fromAccountId: from, toAccountId: to, amount: 200 }))
       .body;
     await t.post(`/accounts/${to}/close`);
-    await t.app.get(TransferWorker).driveDue();
+    await t.app.get(TransferWorker).driveDue(await fenceFor(t));
     expect(await transferStatus(transferId)).toMatchObject({
       status: 'failed',
       reason: 'account-closed',
@@ -144,14 +147,18 @@ describe('transfers resume after a crash at any step', () => {
   beforeAll(() => t.start());
   afterAll(() => t.stop());
 
-  /** The real process manager, except that the process "dies" right after its n-th write. */
+  /**
+   * The real process manager, except that the process "dies" right after its n-th write has
+   * committed (each step's write is a stream turn holding its own fenced transaction).
+   */
   const dyingAfter = (writes: number) => {
     const pipeline = t.app.get(CommandPipeline);
     let count = 0;
     const dying = {
       load: pipeline.load.bind(pipeline),
-      run: async (...args: Parameters<CommandPipeline['run']>) => {
-        const result = await pipeline.run(...args);
+      run: pipeline.run.bind(pipeline),
+      inTurn: async (...args: Parameters<CommandPipeline['inTurn']>) => {
+        const result = await pipeline.inTurn(...args);
         if (++count === writes) throw new Error(`killed after write ${writes}`);
         return result;
       },
@@ -170,11 +177,11 @@ describe('transfers resume after a crash at any step', () => {
       .body;
     const [row] = await t.app.get(TransfersInFlight).due(10);
 
-    await expect(dyingAfter(writes).drive(row)).rejects.toThrow('killed');
+    await expect(dyingAfter(writes).drive(row, await fenceFor(t))).rejects.toThrow('killed');
     await expectConserved(t);
     if (writes === 1) expect((await expectConserved(t)).inFlight).toBe(400); // between debit and credit
 
-    await t.app.get(TransferWorker).driveDue(); // a fresh process manager picks it up
+    await t.app.get(TransferWorker).driveDue(await fenceFor(t)); // a fresh process manager picks it up
     expect(await stateOf(transferStream(transferId))).toMatchObject({ status: 'completed' });
     expect(await stateOf(accountStream(from))).toMatchObject({ balance: 600 });
     expect(await stateOf(accountStream(to))).toMatchObject({ balance: 400 });
@@ -192,9 +199,9 @@ describe('transfers resume after a crash at any step', () => {
       await t.post(`/accounts/${to}/close`);
       const [row] = await t.app.get(TransfersInFlight).due(10);
 
-      await expect(dyingAfter(writes).drive(row)).rejects.toThrow('killed');
+      await expect(dyingAfter(writes).drive(row, await fenceFor(t))).rejects.toThrow('killed');
       await expectConserved(t);
-      await t.app.get(TransferWorker).driveDue();
+      await t.app.get(TransferWorker).driveDue(await fenceFor(t));
       expect(await stateOf(transferStream(transferId))).toMatchObject({
         status: 'failed',
         reason: 'account-closed',
@@ -215,7 +222,7 @@ describe('transfers resume after a crash at any step', () => {
     const { transferId } = (await t.post('/transfers', { fromAccountId: from, toAccountId: to, amount: 100 }))
       .body;
     await t.post(`/accounts/${from}/withdrawals`, { amount: 50 });
-    await t.app.get(TransferWorker).driveDue();
+    await t.app.get(TransferWorker).driveDue(await fenceFor(t));
     expect(await stateOf(transferStream(transferId))).toMatchObject({
       status: 'failed',
       reason: 'insufficient-funds',
@@ -233,7 +240,7 @@ describe('transfers resume after a crash at any step', () => {
         { 'x-correlation-id': 'tr-42' },
       )
     ).body;
-    await t.app.get(TransferWorker).driveDue();
+    await t.app.get(TransferWorker).driveDue(await fenceFor(t));
     const events = await t.query(
       "SELECT event_type, metadata FROM events WHERE stream_id = $1 OR data->>'transferId' = $2",
       [`transfer-${transferId}`, transferId],

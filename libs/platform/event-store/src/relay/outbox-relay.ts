@@ -47,6 +47,8 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   /** How often a follower tries to become the leader, and the back-off after a failure. */
   retryIntervalMs?: number;
+  /** How long a paused or cut-off leader keeps the lock (LeaderLoopOptions.leaseMs). */
+  leaderLeaseMs?: number;
   /** How often an idle leader compares the topic's end offsets with what it published. */
   topicCheckIntervalMs?: number;
   /** Appends committed through the pool in this process, to wake at once (EventStoreModule's). */
@@ -105,6 +107,7 @@ export class OutboxRelay {
       logger: options.logger,
       idleMs: options.sweepIntervalMs ?? 1_000,
       retryMs: options.retryIntervalMs ?? 1_000,
+      leaseMs: options.leaderLeaseMs,
       workWritesOnSession: true,
       beginTerm: (session) => this.beginTerm(session),
       work: (term) => this.publishNextBatch(term),
