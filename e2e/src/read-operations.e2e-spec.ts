@@ -1,6 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { readModelSnapshot } from '@tally/accounts-read-models/testing';
@@ -210,16 +208,37 @@ describe('read-side operations from the command line', () => {
       error: expect.stringContaining('amount'),
     });
     expect(JSON.parse(shown.value).data.amount).toBe(-42);
-    const fixed = path.join(tmpdir(), `fixed-${accountId}.json`);
-    writeFileSync(fixed, encodeEvent(event));
-    const { stdout } = await run(
-      process.execPath,
-      [cli('dead-letters'), 'redrive', id, '--value-file', fixed],
-      {
-        env,
-      },
+    // Not a stored event (no event has its id, nor its stream and version): refused, exit 4.
+    await expect(run(process.execPath, [cli('dead-letters'), 'redrive', id], { env })).rejects.toMatchObject({
+      code: 4,
+      stderr: expect.stringContaining('is not a stored event'),
+    });
+    // The money is corrected on the write side; the letter's stream and version now name a stored
+    // event, which is what a re-drive publishes (the letter's -42 never reaches the topic).
+    const deposited = await post(
+      system.command.url,
+      `/accounts/${accountId}/deposits`,
+      { amount: 42, source: 'manual' },
+      admin,
     );
-    expect(stdout).toContain(`re-drove ${id}`);
+    expect(deposited.body.version).toBe(2);
+    const { stdout } = await run(process.execPath, [cli('dead-letters'), 'redrive', id, '--note', 'e2e'], {
+      env,
+    });
+    expect(stdout).toContain(`re-drove ${id}: published the stored event`);
+    const audit = JSON.parse(
+      (
+        await run(
+          process.execPath,
+          [path.resolve(__dirname, '../../dist/apps/admin-console/src/admin.js'), 'audit', '--json'],
+          { env },
+        )
+      ).stdout,
+    );
+    expect(audit.actions.filter((a: { target: string }) => a.target === id)).toMatchObject([
+      { action: 'dead-letter.redrive', outcome: 'done', reason: 'e2e' },
+      { action: 'dead-letter.redrive', outcome: expect.stringMatching(/^refused: /) },
+    ]);
     const handled = JSON.parse(
       (await run(process.execPath, [cli('dead-letters'), 'list', '--handled', '--json'], { env })).stdout,
     );

@@ -1,40 +1,42 @@
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UnknownDeadLetterError, createKafka, parseDeadLetterId } from '@tally/messaging';
 import {
   DeadLetterDesk,
+  NotAStoredEventError,
   selectionProblems,
   type DeadLetterFilter,
   type DeadLetterPaging,
   type DeadLetterView,
 } from '@tally/projections';
+import { OperatorAudit } from '@tally/database';
 import { Pool } from 'pg';
 import { stderrLogger } from './cli-support';
 import { loadConfig } from './config';
 
 const usage = `Usage: npm run dead-letters -- list [filters] [--limit 50] [--after <id>] [--json]
        npm run dead-letters -- show <id> [--json]
-       npm run dead-letters -- redrive <id> [--value-file fixed.json] [--note text]
+       npm run dead-letters -- redrive <id> [--note text]
        npm run dead-letters -- redrive --all [filters] [--note text]
        npm run dead-letters -- handled <id> [--note text]
 
 The messages in <KAFKA_TOPIC>.dead-letter; <id> is <partition>:<offset> there. Pages follow the ids:
 --after takes the last id of the previous page (list prints the next one).
-redrive  publishes a letter back to its original topic with its key (so to its stream's partition), as it
-         was (after a code fix) or with the corrected event in --value-file; --all: every unhandled letter
-         matching the filters. Re-driving twice is harmless. A re-driven letter counts as handled.
+redrive  publishes the stored event a letter is a copy of (the events row with its event id, or its stream
+         and version, in EVENT_STORE_DATABASE_URL) to KAFKA_TOPIC, keyed by its stream; never the letter's
+         own value, and never a letter that is no stored event (mark that one handled). Money is corrected
+         with an adjustment (POST /accounts/<id>/adjustments). --all: every unhandled letter matching the
+         filters that is a stored event. Re-driving twice is harmless. A re-driven letter counts as handled.
 handled  records that a letter needs nothing more (kept in the read database, with --by and --note).
 Filters: --partition <n> (of the event topic it came from), --error <text>, --key <text> (stream id),
          --from <ISO time> --to <ISO time> (when it failed), --unhandled or --handled.
 --by     who acts (default: the operating-system user).
-Exit code 0 done, 1 failed (broker, database), 2 bad usage, 3 no such dead letter.`;
+Exit code 0 done, 1 failed (broker, database), 2 bad usage, 3 no such dead letter, 4 not a stored event.`;
 
 class UsageError extends Error {}
 
 const options = {
   json: { type: 'boolean' },
-  'value-file': { type: 'string' },
   note: { type: 'string' },
   by: { type: 'string' },
   all: { type: 'boolean' },
@@ -109,10 +111,14 @@ async function main(): Promise<void> {
   if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(' ')}`);
   const config = loadConfig();
   const db = new Pool({ connectionString: config.databaseUrl, max: 2 });
+  const store = new Pool({ connectionString: config.eventStoreDatabaseUrl, max: 2 });
   const desk = new DeadLetterDesk({
     kafka: createKafka(config.kafka, stderrLogger),
     topic: config.kafka.topic,
     db,
+    store,
+    // Written by the operators' command line as `tally_event_reader` may: INSERT on operator_actions.
+    audit: new OperatorAudit(store),
   });
   const actor = { by: values.by ?? userInfo().username, note: values.note ?? null };
   const print = (value: unknown, text: string) =>
@@ -138,23 +144,25 @@ async function main(): Promise<void> {
     }
     if (command === 'redrive' && values.all) {
       if (id) throw new UsageError('redrive takes an id or --all, not both');
-      if (values['value-file']) throw new UsageError('--value-file corrects one letter, not --all');
       const filter = filterOf(values);
       const problems = selectionProblems(filter, { limit: 1 });
       if (problems.length > 0) throw new UsageError(problems.join('; '));
-      const ids = await desk.redriveAll(filter, actor);
+      const outcome = await desk.redriveAll(filter, actor);
+      const { redriven, notStored } = outcome;
       return print(
-        { redriven: ids },
-        `re-drove ${ids.length} dead letter(s)${ids.length ? `: ${ids.join(' ')}` : ''}`,
+        outcome,
+        `re-drove ${redriven.length} dead letter(s)${redriven.length ? `: ${redriven.join(' ')}` : ''}` +
+          (notStored.length
+            ? `\nleft ${notStored.length} that are no stored event: ${notStored.join(' ')}`
+            : ''),
       );
     }
     if (command === 'redrive') {
-      const value = values['value-file'] ? readFileSync(values['value-file'], 'utf8').trim() : undefined;
-      const letter = await desk.redrive(idOf(id), actor, value);
+      const { letter, event } = await desk.redrive(idOf(id), actor);
       return print(
-        letter,
-        `re-drove ${letter.id} (originally ${letter.originalTopic}/${letter.originalPartition}@${letter.originalOffset}) ` +
-          `to ${letter.originalTopic || config.kafka.topic}${value ? ' with the corrected value' : ''}`,
+        { letter, event },
+        `re-drove ${letter.id}: published the stored event ${event.eventId} (${event.streamId} version ` +
+          `${event.streamVersion}) to ${config.kafka.topic}`,
       );
     }
     if (command === 'handled') {
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
     }
     throw new UsageError(`unknown command ${command}`);
   } finally {
-    await db.end();
+    await Promise.all([db.end(), store.end()]);
   }
 }
 
@@ -178,6 +186,10 @@ main().catch((error: unknown) => {
   if (error instanceof UnknownDeadLetterError) {
     console.error(error.message);
     process.exit(3);
+  }
+  if (error instanceof NotAStoredEventError) {
+    console.error(error.message);
+    process.exit(4);
   }
   const message = error instanceof Error ? error.message : String(error);
   if ((error as { code?: string }).code === '42P01')

@@ -40,7 +40,10 @@ export interface DeadLetterPageView {
 
 /** POST /api/dead-letters/redrive */
 export interface RedriveAllView {
+  /** Re-driven: their stored events published. */
   redriven: string[];
+  /** Left unhandled: no stored event has their id or stream and version (mark them handled). */
+  notStored: string[];
 }
 
 export interface RebuildProgressView {
@@ -78,4 +81,23 @@ export interface RebuildStartedView {
   /** False when a rebuild started from this console was already running: `rebuild` is that one. */
   started: boolean;
   rebuild: RebuildView;
+}
+
+/** One row of the operators' audit trail (operator_actions). */
+export interface OperatorActionView {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason?: string | null;
+  outcome: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** GET /api/audit: newest first; `next` is the `before` of the next (older) page. */
+export interface AuditPageView {
+  actions: OperatorActionView[];
+  next: string | null;
 }

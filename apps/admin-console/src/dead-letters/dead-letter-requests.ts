@@ -68,7 +68,8 @@ export class RedriveAllRequest extends DeadLetterFilterFields {
 
 export class RedriveRequest {
   @ApiPropertyOptional({
-    description: 'The corrected event (its JSON) to publish instead of the letter as it was',
+    description:
+      'Refused (422 corrected-redrive-refused) when present: a re-drive publishes the stored event, never a value sent here',
   })
   @IsOptional()
   @IsString()

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { decodeEvent } from '@tally/contracts';
 import {
   CurrentPrincipal,
   ProblemException,
@@ -10,7 +9,7 @@ import {
   type Principal,
 } from '@tally/http';
 import { UnknownDeadLetterError } from '@tally/messaging';
-import { DeadLetterDesk } from '@tally/projections';
+import { DeadLetterDesk, NotAStoredEventError } from '@tally/projections';
 import type { DeadLetterPageView, DeadLetterView, RedriveAllView } from '../api/operator-actions-api';
 import {
   DeadLetterListQuery,
@@ -49,14 +48,15 @@ export class DeadLettersController {
 
   @Post('redrive')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-drives every unhandled dead letter matching the filters, as they were' })
-  async redriveAll(
+  @ApiOperation({
+    summary:
+      'Re-drives every unhandled dead letter matching the filters that is a stored event (its stored copy); names the others',
+  })
+  redriveAll(
     @Body() body: RedriveAllRequest,
     @CurrentPrincipal() principal: Principal,
   ): Promise<RedriveAllView> {
-    return {
-      redriven: await this.desk.redriveAll(filterOf(body), { by: principal.subject, note: body.note }),
-    };
+    return this.desk.redriveAll(filterOf(body), { by: principal.subject, note: body.note });
   }
 
   @Get(':id')
@@ -67,23 +67,39 @@ export class DeadLettersController {
 
   @Post(':id/redrive')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Re-drives one dead letter, as it was or with a corrected event, and marks it' })
-  redrive(
+  @ApiOperation({
+    summary:
+      'Re-drives one dead letter by publishing the stored event it is a copy of (never a value sent here), and marks it',
+  })
+  async redrive(
     @Param('id') id: string,
     @Body() body: RedriveRequest,
     @CurrentPrincipal() principal: Principal,
   ): Promise<DeadLetterView> {
     if (body.value !== undefined) {
-      // A corrected event the read side cannot decode would only come back as a dead letter.
-      try {
-        decodeEvent(body.value);
-      } catch (error) {
-        throw invalid('value', `value is not an event the read side can apply: ${(error as Error).message}`);
-      }
+      await this.desk.refuseCorrectedRedrive(id, { by: principal.subject, note: body.note }, body.value);
+      throw new ProblemException(
+        422,
+        'corrected-redrive-refused',
+        'A re-drive publishes the stored event, never a corrected value',
+        'Nothing was published. Re-drive the letter without a value (its stored event is published), or mark it handled; correct money with POST /accounts/{id}/adjustments on the command service.',
+      );
     }
-    return this.found(id, () =>
-      this.desk.redrive(id, { by: principal.subject, note: body.note }, body.value),
-    );
+    const { letter } = await this.found(id, async () => {
+      try {
+        return await this.desk.redrive(id, { by: principal.subject, note: body.note });
+      } catch (error) {
+        if (error instanceof NotAStoredEventError)
+          throw new ProblemException(
+            422,
+            'not-a-stored-event',
+            'The dead letter is not a stored event',
+            error.message,
+          );
+        throw error;
+      }
+    });
+    return letter;
   }
 
   @Post(':id/handled')

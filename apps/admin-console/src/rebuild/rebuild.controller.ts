@@ -5,6 +5,7 @@ import { RebuildAlreadyRunningError } from '@tally/projections';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import type { RebuildStartedView, RebuildView, RebuildsView } from '../api/operator-actions-api';
+import { ActionConnections } from '../operator-actions';
 import { ConsoleRebuilds } from './console-rebuilds';
 
 export class StartRebuildRequest {
@@ -28,7 +29,10 @@ export class StartRebuildRequest {
 @Controller('api/rebuild')
 @RequireScope(Scope.Admin)
 export class RebuildController {
-  constructor(@Inject(ConsoleRebuilds) private readonly rebuilds: ConsoleRebuilds) {}
+  constructor(
+    @Inject(ConsoleRebuilds) private readonly rebuilds: ConsoleRebuilds,
+    @Inject(ActionConnections) private readonly connections: ActionConnections,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'The running rebuild with its progress, and the latest outcomes' })
@@ -46,14 +50,18 @@ export class RebuildController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RebuildStartedView> {
+    const request = { source: body.source ?? 'store', keepOld: body.keepOld ?? false } as const;
+    const audited = { actor: principal.subject, action: 'rebuild.start', target: 'read models' } as const;
     try {
-      const outcome = await this.rebuilds.start(principal.subject, {
-        source: body.source ?? 'store',
-        keepOld: body.keepOld ?? false,
-      });
+      const outcome = await this.rebuilds.start(principal.subject, request);
       if (!outcome.started) void reply.status(200);
+      else
+        await this.connections.audit.record({ ...audited, outcome: 'done', before: request, after: outcome });
       return outcome;
     } catch (error) {
+      await this.connections.audit
+        .record({ ...audited, outcome: `refused: ${(error as Error).message}`, before: request })
+        .catch(() => undefined); // the refusal is what the caller must hear about
       if (error instanceof RebuildAlreadyRunningError)
         throw new ProblemException(
           503,
@@ -72,8 +80,18 @@ export class RebuildController {
   @ApiOperation({
     summary: 'Cancels the running rebuild: its shadow schema and group are removed, the live tables kept',
   })
-  cancel(): RebuildView {
+  async cancel(@CurrentPrincipal() principal: Principal): Promise<RebuildView> {
+    const before = this.rebuilds.view().current;
     const cancelled = this.rebuilds.cancel();
+    if (cancelled)
+      await this.connections.audit.record({
+        actor: principal.subject,
+        action: 'rebuild.cancel',
+        target: 'read models',
+        outcome: 'done',
+        before,
+        after: cancelled,
+      });
     if (!cancelled)
       throw new ProblemException(
         404,

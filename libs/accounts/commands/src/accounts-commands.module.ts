@@ -1,5 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { OperatorAudit } from '@tally/database';
+import { WRITE_POOL } from '@tally/event-store';
+import type { Pool } from 'pg';
 import { AccountHistoryHttp } from './account-history/account-history.http';
 import { AdjustBalanceHandler } from './adjust-balance/adjust-balance.handler';
 import { AdjustBalanceHttp } from './adjust-balance/adjust-balance.http';
@@ -55,6 +58,7 @@ export class AccountsCommandsModule {
         WithdrawMoneyHandler,
         CloseAccountHandler,
         AdjustBalanceHandler,
+        { provide: OperatorAudit, useFactory: (pool: Pool) => new OperatorAudit(pool), inject: [WRITE_POOL] },
         RequestTransferHandler,
         GetAccountHistoryHandler,
         IdempotencyKeys,

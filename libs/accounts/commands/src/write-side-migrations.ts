@@ -1,3 +1,4 @@
+import { CreateOperatorActions1764316801330 } from '@tally/database';
 import { EventLogReaderRole1764316800950 } from '@tally/event-log';
 import {
   CreateEventStore1764316800000,
@@ -23,4 +24,5 @@ export const writeSideMigrations = [
   IndexEventsByCorrelation1764316801100,
   TransferTraceContext1764316801200,
   CreateLeaderTerms1764316801320,
+  CreateOperatorActions1764316801330,
 ];

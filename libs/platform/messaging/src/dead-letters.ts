@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { encodeEvent, type EventEnvelope } from '@tally/contracts';
 import { Partitioners, type Admin, type IHeaders, type Kafka, type KafkaMessage } from 'kafkajs';
 import { DeadLetterHeaders } from './dead-letter-publisher';
 import { deadLetterTopicOf } from './topics';
@@ -205,21 +206,25 @@ export async function readDeadLetter(
   }
 }
 
+/** A dead letter and the stored event it is a copy of: what a re-drive publishes. */
+export interface StoredRedrive {
+  letter: DeadLetterRecord;
+  event: EventEnvelope;
+}
+
 /**
- * Publishes dead letters back to their original topic, keyed as before (so each lands on its
- * stream's partition), with their original value or, for a single letter, a corrected one. Replays
- * are safe: the read side ignores a version it has already applied, and parked successors are
- * released once it applies.
+ * Re-drives dead letters by publishing, for each, the event the event store holds (never the letter's
+ * own value, which anyone could have written to the topic), to `topic` (the configured event topic,
+ * never one named in the letter's headers), keyed by the event's stream so that it lands on its
+ * stream's partition. Replays are safe: the read side ignores a version it has already applied, and
+ * parked successors are released once it applies.
  */
-export async function redriveDeadLetters(
+export async function publishStoredEvents(
   kafka: Kafka,
   topic: string,
-  letters: readonly DeadLetterRecord[],
-  replacementValue?: string,
+  redrives: readonly StoredRedrive[],
 ): Promise<void> {
-  if (letters.length === 0) return;
-  if (replacementValue !== undefined && letters.length > 1)
-    throw new Error('a corrected value replaces one dead letter, not several');
+  if (redrives.length === 0) return;
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -228,40 +233,19 @@ export async function redriveDeadLetters(
   });
   await producer.connect();
   try {
-    const byTopic = new Map<string, DeadLetterRecord[]>();
-    for (const letter of letters) {
-      const target = letter.originalTopic || topic;
-      byTopic.set(target, [...(byTopic.get(target) ?? []), letter]);
-    }
-    await producer.sendBatch({
+    await producer.send({
+      topic,
       acks: -1,
-      topicMessages: [...byTopic].map(([target, batch]) => ({
-        topic: target,
-        messages: batch.map((letter) => ({
-          key: letter.key,
-          value: replacementValue ?? letter.value,
-          headers: {
-            ...Object.fromEntries(
-              Object.entries(letter.headers).filter(([name]) => !name.startsWith('dlq-')),
-            ),
-            'dlq-redriven-from': `${deadLetterTopicOf(topic)}/${letter.id}`,
-          },
-        })),
+      messages: redrives.map(({ letter, event }) => ({
+        key: event.streamId,
+        value: encodeEvent(event),
+        headers: {
+          ...Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith('dlq-'))),
+          'dlq-redriven-from': `${deadLetterTopicOf(topic)}/${letter.id}`,
+        },
       })),
     });
   } finally {
     await producer.disconnect();
   }
-}
-
-/** Re-drives one dead letter by its id (see redriveDeadLetters); returns it. */
-export async function redriveDeadLetter(
-  kafka: Kafka,
-  topic: string,
-  id: string,
-  replacementValue?: string,
-): Promise<DeadLetterRecord> {
-  const letter = await readDeadLetter(kafka, topic, id);
-  await redriveDeadLetters(kafka, topic, [letter], replacementValue);
-  return letter;
 }

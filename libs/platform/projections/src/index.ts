@@ -21,6 +21,7 @@ export * from './migrations/1764316800140-create-dead-letter-marks';
 export * from './dead-letters/dead-letter-marks';
 export * from './dead-letters/dead-letter-selection';
 export * from './dead-letters/dead-letter-desk';
+export * from './dead-letters/stored-event-of';
 export * from './rebuild/rebuild-job';
 export * from './consumer-lag-view';
 export * from './stuck-streams';

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type {
   DeadLetterPageView,
   DeadLetterView,
@@ -26,7 +26,7 @@ const query = (values: Record<string, string | undefined>) =>
 
 /**
  * Dead letters: the messages the read side could not apply, filtered and a page at a time; one of
- * them inspected (payload, headers, error), re-driven as it was or corrected, or marked handled;
+ * them inspected (payload, headers, error), re-driven (their stored event published), or marked handled;
  * every unhandled one matching the filters re-driven at once.
  */
 export function DeadLettersPage({ params }: PageProps) {
@@ -266,7 +266,8 @@ function RedriveAll({ filters, onDone }: { filters: Filters; onDone: (message: s
   };
   return (
     <div class="confirm" role="group" aria-label="Confirm re-driving">
-      Re-drive every unhandled dead letter matching the filters (whatever the state filter), as it was?{' '}
+      Re-drive every unhandled dead letter matching the filters (whatever the state filter) that is a stored
+      event, by publishing the event the store holds for it?{' '}
       <button
         type="button"
         disabled={busy}
@@ -275,7 +276,12 @@ function RedriveAll({ filters, onDone }: { filters: Filters; onDone: (message: s
           try {
             const done = await api<RedriveAllView>('/api/dead-letters/redrive', { method: 'POST', body });
             setConfirming(false);
-            onDone(`Re-drove ${done.redriven.length} dead letter(s).`);
+            onDone(
+              `Re-drove ${done.redriven.length} dead letter(s)` +
+                (done.notStored.length
+                  ? `; left ${done.notStored.length} that are no stored event (mark them handled).`
+                  : '.'),
+            );
           } catch (problem) {
             setError(problem as ApiProblem);
           } finally {
@@ -295,13 +301,9 @@ function RedriveAll({ filters, onDone }: { filters: Filters; onDone: (message: s
 
 function LetterDetails(props: { id: string; onChanged: (message: string) => void; onClose: () => void }) {
   const letter = useFetched<DeadLetterView>(`/api/dead-letters/${encodeURIComponent(props.id)}`);
-  const [corrected, setCorrected] = useState('');
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiProblem>();
-  useEffect(() => {
-    if (letter.data) setCorrected(pretty(letter.data.value));
-  }, [letter.data?.id]);
   const act = async (path: string, body: Record<string, unknown>, done: string) => {
     setBusy(true);
     setError(undefined);
@@ -375,15 +377,11 @@ function LetterDetails(props: { id: string; onChanged: (message: string) => void
             {pretty(letter.data.value)}
           </pre>
           <form class="action-form" onSubmit={(event) => event.preventDefault()}>
-            <label for="dl-corrected">
-              Corrected event (JSON), for “Re-drive corrected”
-              <textarea
-                id="dl-corrected"
-                spellcheck={false}
-                value={corrected}
-                onInput={(event) => setCorrected((event.target as HTMLTextAreaElement).value)}
-              />
-            </label>
+            <p class="muted">
+              A re-drive publishes the event the event store holds for this letter (by its event id, or its
+              stream and version), never the payload above; a letter that is no stored event can only be
+              marked handled. Money is corrected with an adjustment on the command service.
+            </p>
             <label for="dl-note">
               Note (kept with the mark)
               <input
@@ -397,22 +395,9 @@ function LetterDetails(props: { id: string; onChanged: (message: string) => void
               <button
                 type="button"
                 disabled={busy}
-                onClick={() => act('redrive', {}, `Re-drove ${props.id} as it was.`)}
+                onClick={() => act('redrive', {}, `Re-drove ${props.id}: its stored event was published.`)}
               >
-                Re-drive as it was
-              </button>
-              <button
-                type="button"
-                disabled={busy || !corrected.trim()}
-                onClick={() =>
-                  act(
-                    'redrive',
-                    { value: compact(corrected) },
-                    `Re-drove ${props.id} with the corrected event.`,
-                  )
-                }
-              >
-                Re-drive corrected
+                Re-drive the stored event
               </button>
               <button
                 type="button"
@@ -434,21 +419,12 @@ function LetterDetails(props: { id: string; onChanged: (message: string) => void
   );
 }
 
-/** JSON pretty-printed for reading and editing; anything else as it is. */
+/** JSON pretty-printed for reading; anything else as it is. */
 const pretty = (value: string | null): string => {
   if (value === null) return '';
   try {
     return JSON.stringify(JSON.parse(value), null, 2);
   } catch {
     return value;
-  }
-};
-
-/** The edited event as one line of JSON if it parses (the server checks it decodes), else as typed. */
-const compact = (value: string): string => {
-  try {
-    return JSON.stringify(JSON.parse(value));
-  } catch {
-    return value.trim();
   }
 };

@@ -1,4 +1,5 @@
 import type { FunctionComponent } from 'preact';
+import { AuditPage } from './audit';
 import { DeadLettersPage } from './dead-letters';
 import { PipelinePage } from './pipeline';
 import { RebuildPage } from './rebuild';
@@ -17,4 +18,5 @@ export const pages: { id: string; title: string; component: FunctionComponent<Pa
   { id: 'rebuild', title: 'Rebuild', component: RebuildPage },
   { id: 'streams', title: 'Streams', component: StreamsPage },
   { id: 'trace', title: 'Trace', component: TracePage },
+  { id: 'audit', title: 'Audit', component: AuditPage },
 ];

@@ -51,6 +51,34 @@ describe('balance adjustments (tally:admin)', () => {
     });
   });
 
+  it('records each adjustment in the append-only audit trail, in its own transaction', async () => {
+    const account = await t.openAccount('EUR', 500);
+    await t.post(`/accounts/${account}/adjustments`, { amount: -120, reason }, admin);
+    const [row] = await t.query(
+      'SELECT actor, action, target, reason, outcome, before, after FROM operator_actions WHERE target = $1',
+      [account],
+    );
+    expect(row).toEqual({
+      actor: 'operator-ann',
+      action: 'account.adjust',
+      target: account,
+      reason,
+      outcome: 'done',
+      before: { version: 2, balance: 500 },
+      after: { version: 3, balance: 380, amount: -120 },
+    });
+    // Never changed or removed, by anyone (the owner included: a trigger refuses it).
+    for (const statement of [
+      "UPDATE operator_actions SET reason = 'edited'",
+      'DELETE FROM operator_actions',
+      'TRUNCATE operator_actions',
+    ])
+      await expect(t.query(statement)).rejects.toThrow(/append-only/);
+    // A refused adjustment commits nothing, its audit row neither.
+    await t.post(`/accounts/${account}/adjustments`, { amount: -10_000, reason }, admin);
+    expect(await t.query('SELECT 1 FROM operator_actions WHERE target = $1', [account])).toHaveLength(1);
+  });
+
   it('refuses what would take the balance below zero, and appends nothing', async () => {
     const account = await t.openAccount('EUR', 100);
     const refused = await t.post(`/accounts/${account}/adjustments`, { amount: -101, reason }, admin);

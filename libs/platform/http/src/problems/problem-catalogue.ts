@@ -194,6 +194,18 @@ const operations = {
     description:
       'Another rebuild of the same read models holds the read database (started by `npm run rebuild` or another console): one at a time. Nothing was started; retry after `Retry-After`, once it has finished.',
   },
+  'corrected-redrive-refused': {
+    statuses: [422],
+    title: 'A re-drive publishes the stored event, never a corrected value',
+    description:
+      'A dead letter is re-driven by publishing the event the event store holds for it (found by its event id, or by its stream and version), so the read side can only ever show what the store holds. Nothing was published. Re-drive it without a value; correct money with an adjustment (`POST /accounts/{id}/adjustments`, tally:admin).',
+  },
+  'not-a-stored-event': {
+    statuses: [422],
+    title: 'The dead letter is not a stored event',
+    description:
+      'No event in the event store has the event id, or the stream and version, of this dead letter: it was never written by the relay (a message someone else put on the topic). Nothing was published; inspect it and mark it handled.',
+  },
 } as const satisfies Record<string, ProblemEntry>;
 
 /** The ledger's rules: refusals of the account and transfer deciders. */
