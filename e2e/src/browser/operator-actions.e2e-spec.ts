@@ -23,7 +23,12 @@ beforeAll(async () => {
 afterAll(() => t.stop(), 60_000);
 
 /** A deposit of `amount` as version 2 of the account's stream, straight onto the topic (`eventId`: a stored one's). */
-async function poison(accountId: string, amount: number, eventId: string = crypto.randomUUID()) {
+async function poison(
+  accountId: string,
+  amount: number,
+  eventId: string = crypto.randomUUID(),
+  streamVersion = 2,
+) {
   const kafka = createKafka(
     {
       brokers: t.env.KAFKA_BROKERS.split(','),
@@ -38,7 +43,7 @@ async function poison(accountId: string, amount: number, eventId: string = crypt
     type: 'tally.account.money-deposited',
     schemaVersion: 2,
     streamId: `account-${accountId}`,
-    streamVersion: 2,
+    streamVersion,
     occurredAt: new Date().toISOString(),
     data: { amount, source: 'manual' },
     metadata: { correlationId: 'e2e-poison', causationId: 'e2e-poison' },
@@ -121,7 +126,7 @@ describe('operator actions in the admin console', () => {
     for (const account of [real, copied])
       await post(t.command.url, `/accounts/${account}/deposits`, { amount: 100 }, admin);
     // Not an event the store holds, with the real account's key and its next version.
-    await poison(real, -42);
+    await poison(real, -42, crypto.randomUUID(), 3);
     // A damaged copy of the stored deposit (its event id), claiming -7 instead of 100.
     const history = await get(t.command.url, `/accounts/${copied}/events`, admin);
     const storedDeposit = history.body.events[1];

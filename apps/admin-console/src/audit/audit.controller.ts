@@ -4,7 +4,7 @@ import { RequireScope, Scope } from '@tally/http';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { AuditPageView } from '../api/operator-actions-api';
-import { ActionConnections } from '../operator-actions';
+import { ActionConnections } from '../action-connections';
 
 export class AuditQuery {
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })

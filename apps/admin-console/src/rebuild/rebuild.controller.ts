@@ -5,7 +5,7 @@ import { RebuildAlreadyRunningError } from '@tally/projections';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import type { RebuildStartedView, RebuildView, RebuildsView } from '../api/operator-actions-api';
-import { ActionConnections } from '../operator-actions';
+import { ActionConnections } from '../action-connections';
 import { ConsoleRebuilds } from './console-rebuilds';
 
 export class StartRebuildRequest {
