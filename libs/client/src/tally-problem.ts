@@ -1,23 +1,13 @@
-/** A field of the request and what is wrong with it (a `validation-failed` problem's `errors`). */
-export interface FieldProblem {
-  field: string;
-  messages: string[];
-}
+import type { components } from './generated/command-service';
 
-/** The RFC 9457 problem a Tally service answers an error with (its shared `Problem` schema). */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  /** What to switch on: `insufficient-funds`, `version-conflict`, `consistency-timeout`, … */
-  code: string;
-  detail?: string;
-  instance?: string;
-  errors?: FieldProblem[];
-  /** `version-conflict`: the account's version now. */
-  currentVersion?: number;
-  [extension: string]: unknown;
-}
+/**
+ * The RFC 9457 problem a Tally service answers an error with (the `Problem` schema both documents
+ * share): `code` is what to switch on (`insufficient-funds`, `version-conflict`, …).
+ */
+export type Problem = components['schemas']['Problem'];
+
+/** A field of the request and what is wrong with it (a `validation-failed` problem's `errors`). */
+export type FieldProblem = NonNullable<Problem['errors']>[number];
 
 /**
  * An answer that was not a success, as an error carrying the problem: `code`, `status`, the fields
