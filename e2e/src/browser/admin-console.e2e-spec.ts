@@ -50,7 +50,7 @@ describe('admin console in Chromium', () => {
       .getByRole('navigation', { name: 'Console pages' })
       .getByRole('link')
       .allTextContents();
-    expect(links).toEqual(['Pipeline', 'Dead letters', 'Rebuild', 'Streams', 'Trace']);
+    expect(links).toEqual(['Pipeline', 'Dead letters', 'Rebuild', 'Streams', 'Trace', 'Audit']);
     await signedIn.close();
   }, 60_000);
 

@@ -11,6 +11,7 @@ import { GetAccountHistoryHandler } from './account-history/account-history.hand
 import { CloseAccountHandler } from './close-account/close-account.handler';
 import { CloseAccountHttp } from './close-account/close-account.http';
 import { CommandErrorsInterceptor } from './http/command-errors.interceptor';
+import { RequestDeadlineInterceptor } from './http/request-deadline.interceptor';
 import { CommandPipeline } from './pipeline/command-pipeline';
 import { COMMANDS_OPTIONS, defaultCommandsOptions, type CommandsOptions } from './commands-options';
 import { DepositMoneyHandler } from './deposit-money/deposit-money.handler';
@@ -69,6 +70,8 @@ export class AccountsCommandsModule {
         TransferWorker,
         TransferMetrics,
         { provide: APP_INTERCEPTOR, useClass: CommandErrorsInterceptor },
+        // Registered after the errors interceptor, so inside it: its late answer is mapped like the others.
+        { provide: APP_INTERCEPTOR, useClass: RequestDeadlineInterceptor },
       ],
       exports: [
         CommandPipeline,

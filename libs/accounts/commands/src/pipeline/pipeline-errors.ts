@@ -51,9 +51,12 @@ export class NotWrittenError extends Error {
  */
 export class OutcomeUnknownError extends Error {
   override readonly name = 'OutcomeUnknownError';
-  constructor(readonly streamId: string) {
+  constructor(
+    readonly streamId: string,
+    why = 'the database connection failed while it was being written, and it could not be checked in time',
+  ) {
     super(
-      `The command on ${streamId} may or may not have been applied: the database connection failed while it was being written, and it could not be checked in time. ` +
+      `The command on ${streamId} may or may not have been applied: ${why}. ` +
         'Retry with the same Idempotency-Key (safe), or read the account to find out; a retry without one may apply the command twice.',
     );
   }
