@@ -1,7 +1,12 @@
 import type { SeededRandom } from '@tally/testing';
 import type { ChaosSystem, QueryInstance } from './chaos-system';
 import { httpRequest } from './http-stats';
-import { PRODUCTION_FAULT_KINDS, ProductionFaults, type ProductionFaultKind } from './production-faults';
+import {
+  PRODUCTION_FAULT_KINDS,
+  ProductionFaults,
+  type FaultDurations,
+  type ProductionFaultKind,
+} from './production-faults';
 import { sleep, type Workload } from './workload';
 
 export { PRODUCTION_FAULT_KINDS };
@@ -59,12 +64,7 @@ export class FaultInjector {
     private readonly system: ChaosSystem,
     private readonly workload: Workload,
     private readonly rng: SeededRandom,
-    private readonly settings: {
-      outageMs: [number, number];
-      /** How long a process stays frozen (pause faults). */
-      pauseMs: [number, number];
-      /** How long a connection stays stalled. */
-      stallMs: [number, number];
+    private readonly settings: FaultDurations & {
       log: (line: string) => void;
       kinds: readonly FaultKind[];
       /** Targets for some kinds that differ from the profile's faults per kind. */

@@ -37,6 +37,15 @@ export type ProductionFaultKind = (typeof PRODUCTION_FAULT_KINDS)[number];
 /** How long the long transaction holds its transaction id. */
 const LONG_TRANSACTION_MS = 30_000;
 
+/** How long each kind of fault lasts, drawn from these ranges (ms) by the run's seed. */
+export interface FaultDurations {
+  outageMs: [number, number];
+  /** How long a process stays frozen (pause faults). */
+  pauseMs: [number, number];
+  /** How long a connection stays stalled. */
+  stallMs: [number, number];
+}
+
 /** Injects the faults of the list above, one at a time; FaultInjector measures the recovery after each. */
 export class ProductionFaults {
   private readonly pauses = new ProcessPauses();
@@ -49,11 +58,7 @@ export class ProductionFaults {
     private readonly system: ChaosSystem,
     private readonly workload: Workload,
     private readonly rng: SeededRandom,
-    private readonly settings: {
-      outageMs: [number, number];
-      pauseMs: [number, number];
-      stallMs: [number, number];
-    },
+    private readonly settings: FaultDurations,
   ) {
     this.operator = new OperatorActions(system);
   }
